@@ -1,0 +1,94 @@
+// Splits a TCP byte stream into Kafka frames.
+//
+// Wire layout: [int32 size][size bytes of frame] repeated. A state machine with
+// one method per state (size, body), fed chunks of any length, even one byte.
+// The size is checked against frameBytesMax as soon as its 4 bytes are in, so
+// an oversized frame is refused before any of its body is buffered. A frame
+// lying whole inside one chunk is returned as a subarray of that chunk; only a
+// frame split across chunks is copied, once, into a buffer of its exact size.
+
+import { CopylessError, limitError } from '../errors.ts';
+
+const SIZE_BYTES = 4;
+
+export class FrameDecoder {
+  private readonly frameBytesMax: number;
+  private readonly sizeField = Buffer.alloc(SIZE_BYTES);
+  private sizeFilled = 0;
+  /** The frame being assembled across chunks, or null while reading a size. */
+  private body: Buffer | null = null;
+  private bodyFilled = 0;
+  /** Once a size is refused the stream is out of sync for good. */
+  private failure: CopylessError | null = null;
+
+  constructor(o: { frameBytesMax: number }) {
+    this.frameBytesMax = o.frameBytesMax;
+  }
+
+  /** Bytes received but not yet returned as a frame (size field included). */
+  get bufferedBytes(): number {
+    return this.body === null ? this.sizeFilled : SIZE_BYTES + this.bodyFilled;
+  }
+
+  /**
+   * Complete frames (the bytes after each size field), in order. Throws
+   * LIMIT_EXCEEDED (limit frameBytesMax) for an oversized size field and
+   * INVALID_REQUEST for a negative one; frames completed earlier in the same
+   * chunk are dropped with it, since the connection is then closed.
+   */
+  push(chunk: Buffer): Buffer[] {
+    if (this.failure) throw this.failure;
+    const frames: Buffer[] = [];
+    let pos = 0;
+    while (pos < chunk.length) {
+      pos = this.body === null ? this.readSize(chunk, pos, frames) : this.readBody(chunk, pos, frames);
+    }
+    return frames;
+  }
+
+  private readSize(chunk: Buffer, pos: number, frames: Buffer[]): number {
+    let size: number;
+    if (this.sizeFilled === 0 && chunk.length - pos >= SIZE_BYTES) {
+      size = chunk.readInt32BE(pos);
+      pos += SIZE_BYTES;
+    } else {
+      const take = Math.min(SIZE_BYTES - this.sizeFilled, chunk.length - pos);
+      chunk.copy(this.sizeField, this.sizeFilled, pos, pos + take);
+      this.sizeFilled += take;
+      pos += take;
+      if (this.sizeFilled < SIZE_BYTES) return pos;
+      this.sizeFilled = 0;
+      size = this.sizeField.readInt32BE(0);
+    }
+    this.checkSize(size);
+    if (chunk.length - pos >= size) {
+      frames.push(chunk.subarray(pos, pos + size));
+      return pos + size;
+    }
+    this.body = Buffer.allocUnsafe(size);
+    this.bodyFilled = 0;
+    return pos;
+  }
+
+  private readBody(chunk: Buffer, pos: number, frames: Buffer[]): number {
+    const body = this.body!;
+    const take = Math.min(body.length - this.bodyFilled, chunk.length - pos);
+    chunk.copy(body, this.bodyFilled, pos, pos + take);
+    this.bodyFilled += take;
+    if (this.bodyFilled === body.length) {
+      frames.push(body);
+      this.body = null;
+      this.bodyFilled = 0;
+    }
+    return pos + take;
+  }
+
+  private checkSize(size: number): void {
+    if (size < 0) {
+      this.failure = new CopylessError('INVALID_REQUEST', `frame size field is negative (${size})`, { field: 'size' });
+    } else if (size > this.frameBytesMax) {
+      this.failure = limitError('LIMIT_EXCEEDED', 'frameBytesMax', this.frameBytesMax, size, 'frame');
+    }
+    if (this.failure) throw this.failure;
+  }
+}
