@@ -1,0 +1,360 @@
+// Kafka RecordBatch v2 (magic 2): the bytes a producer sends, the broker stores
+// and a consumer fetches are the same bytes (Kafka DefaultRecordBatch.java).
+//
+//   offset size field
+//        0    8 baseOffset            int64  broker patches it on append (outside the CRC)
+//        8    4 batchLength           int32  bytes after this field = total - LOG_OVERHEAD_BYTES
+//       12    4 partitionLeaderEpoch  int32  broker patches it on append (outside the CRC)
+//       16    1 magic                 int8   2; at offset 16 in every format, so read it first
+//       17    4 crc                   uint32 CRC-32C (Castagnoli) of bytes [21, end)
+//       21    2 attributes            int16  bits 0-2 codec, 3 timestamp type (1 = LogAppendTime),
+//                                            4 transactional, 5 control batch
+//       23    4 lastOffsetDelta       int32  last record's offset - baseOffset
+//       27    8 baseTimestamp         int64  first record's timestamp
+//       35    8 maxTimestamp          int64
+//       43    8 producerId            int64  -1 when not idempotent
+//       51    2 producerEpoch         int16
+//       53    4 baseSequence          int32
+//       57    4 recordsCount          int32
+//       61    … records               see record.ts; one compressed blob when the codec is not none
+//
+// The CRC starts at the attributes, after baseOffset, batchLength,
+// partitionLeaderEpoch and magic, so the broker can assign offsets and the
+// leader epoch in place without recomputing it ("to avoid the need to
+// recompute the CRC when this field is assigned for every batch").
+
+import { crc32c } from '@node-rs/crc32';
+import { CopylessError, limitError } from '../errors.ts';
+import { type CompressionName, compressionOf, compressRecords, CompressionId, decompressRecords } from './compression.ts';
+import { readInt64, writeInt64 } from './int64.ts';
+import {
+  type DecodedRecord,
+  type PreparedRecord,
+  type RecordContext,
+  type RecordInput,
+  prepareRecord,
+  readRecord,
+  recordError,
+  recordSize,
+  skimRecords,
+  writeRecord,
+} from './record.ts';
+import type { Cursor } from './varint.ts';
+
+export const BASE_OFFSET_OFFSET = 0;
+const BASE_OFFSET_LENGTH = 8;
+export const LENGTH_OFFSET = BASE_OFFSET_OFFSET + BASE_OFFSET_LENGTH;
+const LENGTH_LENGTH = 4;
+export const PARTITION_LEADER_EPOCH_OFFSET = LENGTH_OFFSET + LENGTH_LENGTH;
+const PARTITION_LEADER_EPOCH_LENGTH = 4;
+export const MAGIC_OFFSET = PARTITION_LEADER_EPOCH_OFFSET + PARTITION_LEADER_EPOCH_LENGTH;
+const MAGIC_LENGTH = 1;
+export const CRC_OFFSET = MAGIC_OFFSET + MAGIC_LENGTH;
+const CRC_LENGTH = 4;
+export const ATTRIBUTES_OFFSET = CRC_OFFSET + CRC_LENGTH;
+const ATTRIBUTES_LENGTH = 2;
+export const LAST_OFFSET_DELTA_OFFSET = ATTRIBUTES_OFFSET + ATTRIBUTES_LENGTH;
+const LAST_OFFSET_DELTA_LENGTH = 4;
+export const BASE_TIMESTAMP_OFFSET = LAST_OFFSET_DELTA_OFFSET + LAST_OFFSET_DELTA_LENGTH;
+const BASE_TIMESTAMP_LENGTH = 8;
+export const MAX_TIMESTAMP_OFFSET = BASE_TIMESTAMP_OFFSET + BASE_TIMESTAMP_LENGTH;
+const MAX_TIMESTAMP_LENGTH = 8;
+export const PRODUCER_ID_OFFSET = MAX_TIMESTAMP_OFFSET + MAX_TIMESTAMP_LENGTH;
+const PRODUCER_ID_LENGTH = 8;
+export const PRODUCER_EPOCH_OFFSET = PRODUCER_ID_OFFSET + PRODUCER_ID_LENGTH;
+const PRODUCER_EPOCH_LENGTH = 2;
+export const BASE_SEQUENCE_OFFSET = PRODUCER_EPOCH_OFFSET + PRODUCER_EPOCH_LENGTH;
+const BASE_SEQUENCE_LENGTH = 4;
+export const RECORDS_COUNT_OFFSET = BASE_SEQUENCE_OFFSET + BASE_SEQUENCE_LENGTH;
+const RECORDS_COUNT_LENGTH = 4;
+export const RECORDS_OFFSET = RECORDS_COUNT_OFFSET + RECORDS_COUNT_LENGTH;
+
+/** The fixed header of a v2 batch (Kafka RECORD_BATCH_OVERHEAD). */
+export const BATCH_HEADER_BYTES = RECORDS_OFFSET;
+/** baseOffset + batchLength: the bytes a batch has beyond its batchLength (Kafka LOG_OVERHEAD). */
+export const LOG_OVERHEAD_BYTES = LENGTH_OFFSET + LENGTH_LENGTH;
+/** Bytes a reader needs to learn a batch's offsets and size: everything through lastOffsetDelta. */
+export const BATCH_OFFSETS_BYTES = LAST_OFFSET_DELTA_OFFSET + LAST_OFFSET_DELTA_LENGTH;
+/** Bytes a reader needs to learn a batch's offsets, size and maxTimestamp. */
+export const BATCH_TIMESTAMPS_BYTES = MAX_TIMESTAMP_OFFSET + MAX_TIMESTAMP_LENGTH;
+export const MAGIC_V2 = 2;
+
+const TIMESTAMP_TYPE_BIT = 0x08;
+const TRANSACTIONAL_BIT = 0x10;
+const CONTROL_BIT = 0x20;
+
+/** Kafka's "no value" markers for the producer fields and the leader epoch. */
+const NO_PRODUCER_ID = -1;
+const NO_PRODUCER_EPOCH = -1;
+const NO_SEQUENCE = -1;
+const NO_PARTITION_LEADER_EPOCH = -1;
+
+export type { CompressionName };
+
+export interface BatchHeader {
+  baseOffset: number;
+  batchLength: number;
+  totalBytes: number;
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  compression: CompressionName;
+  timestampType: 'create' | 'log-append';
+  isTransactional: boolean;
+  isControl: boolean;
+  lastOffsetDelta: number;
+  lastOffset: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordsCount: number;
+}
+
+export interface EncodeOptions {
+  baseOffset?: number;
+  compression?: 'none' | 'gzip';
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  partitionLeaderEpoch?: number;
+}
+
+function corrupt(pos: number, field: string, why: string): CopylessError {
+  return new CopylessError('CORRUPT_MESSAGE', `record batch at byte ${pos}: ${field} ${why}`, { field });
+}
+
+function invalid(pos: number, field: string, why: string): CopylessError {
+  return new CopylessError('INVALID_RECORD', `record batch at byte ${pos}: ${field} ${why}`, { field });
+}
+
+// Field accessors read straight from the buffer (a page-cache view on the read
+// path) without building a header object; callers guarantee the bytes exist.
+
+export function batchBaseOffset(buf: Buffer, pos: number): number {
+  return readInt64(buf, pos + BASE_OFFSET_OFFSET);
+}
+
+/** Whole size of the batch at `pos`, LOG_OVERHEAD_BYTES included. */
+export function batchTotalBytes(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD_BYTES;
+}
+
+export function batchLastOffset(buf: Buffer, pos: number): number {
+  return readInt64(buf, pos + BASE_OFFSET_OFFSET) + buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
+}
+
+export function batchMaxTimestamp(buf: Buffer, pos: number): number {
+  return readInt64(buf, pos + MAX_TIMESTAMP_OFFSET);
+}
+
+/** CRC-32C of `[pos + 21, pos + totalBytes)`, the range the batch's crc field covers. */
+export function computeBatchCrc(buf: Buffer, pos: number, totalBytes: number): number {
+  return crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + totalBytes)) >>> 0;
+}
+
+/** Reads the 61-byte header at `pos`; fields only, no checks beyond "the bytes are there". */
+export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
+  if (buf.length - pos < BATCH_HEADER_BYTES) {
+    throw corrupt(pos, 'header', `has ${Math.max(0, buf.length - pos)} bytes, a v2 header needs ${BATCH_HEADER_BYTES}`);
+  }
+  const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
+  const compression = compressionOf(attributes);
+  if (compression === null) throw corrupt(pos, 'attributes', `name codec id ${attributes & 7}, which no Kafka codec uses`);
+  const baseOffset = batchBaseOffset(buf, pos);
+  const batchLength = buf.readInt32BE(pos + LENGTH_OFFSET);
+  const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
+  return {
+    baseOffset,
+    batchLength,
+    totalBytes: batchLength + LOG_OVERHEAD_BYTES,
+    partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET),
+    magic: buf.readInt8(pos + MAGIC_OFFSET),
+    crc: buf.readUInt32BE(pos + CRC_OFFSET),
+    attributes,
+    compression,
+    timestampType: attributes & TIMESTAMP_TYPE_BIT ? 'log-append' : 'create',
+    isTransactional: (attributes & TRANSACTIONAL_BIT) !== 0,
+    isControl: (attributes & CONTROL_BIT) !== 0,
+    lastOffsetDelta,
+    lastOffset: baseOffset + lastOffsetDelta,
+    baseTimestamp: readInt64(buf, pos + BASE_TIMESTAMP_OFFSET),
+    maxTimestamp: readInt64(buf, pos + MAX_TIMESTAMP_OFFSET),
+    producerId: readInt64(buf, pos + PRODUCER_ID_OFFSET),
+    producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET),
+    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET),
+    recordsCount: buf.readInt32BE(pos + RECORDS_COUNT_OFFSET),
+  };
+}
+
+/**
+ * Checks the framing every reader of a batch relies on: a whole header, magic
+ * 2, a batchLength that covers the header and fits in `buf`, and the CRC.
+ * Returns the header.
+ */
+function checkFraming(buf: Buffer, pos: number, batchBytesMax: number): BatchHeader {
+  if (buf.length - pos < BATCH_HEADER_BYTES) {
+    throw corrupt(pos, 'header', `has ${Math.max(0, buf.length - pos)} bytes, a v2 header needs ${BATCH_HEADER_BYTES}`);
+  }
+  const magic = buf.readInt8(pos + MAGIC_OFFSET);
+  if (magic !== MAGIC_V2) {
+    if (magic >= 0 && magic < MAGIC_V2) {
+      throw new CopylessError('UNSUPPORTED_FOR_MESSAGE_FORMAT', `record batch at byte ${pos}: magic ${magic} message sets are not supported; copyless stores RecordBatch v2 (magic 2) only`, { field: 'magic' });
+    }
+    throw corrupt(pos, 'magic', `is ${magic}, expected ${MAGIC_V2}`);
+  }
+  const totalBytes = batchTotalBytes(buf, pos);
+  if (totalBytes < BATCH_HEADER_BYTES) throw corrupt(pos, 'batchLength', `is ${totalBytes - LOG_OVERHEAD_BYTES}, less than the header`);
+  if (totalBytes > batchBytesMax) throw limitError('MESSAGE_TOO_LARGE', 'messageBytesMax', batchBytesMax, totalBytes, `record batch at byte ${pos}`, { field: 'batchLength' });
+  if (totalBytes > buf.length - pos) throw corrupt(pos, 'batchLength', `says ${totalBytes} bytes but only ${buf.length - pos} follow`);
+  const header = readBatchHeader(buf, pos);
+  const computed = computeBatchCrc(buf, pos, totalBytes);
+  if (computed !== header.crc) throw corrupt(pos, 'crc', `is 0x${header.crc.toString(16)} but the bytes hash to 0x${computed.toString(16)}`);
+  return header;
+}
+
+/**
+ * Everything the broker checks of a producer's batch before storing it: the
+ * framing (magic, sizes, CRC), `totalBytes <= batchBytesMax` (the
+ * `messageBytesMax` option), `lastOffsetDelta + 1 == recordsCount > 0`, no
+ * control batch, a sequence for an idempotent producer and, for an
+ * uncompressed batch, the record framing. Compressed batches are not inflated.
+ */
+export function validateBatch(buf: Buffer, pos: number, o: { batchBytesMax: number }): BatchHeader {
+  const h = checkFraming(buf, pos, o.batchBytesMax);
+  if (h.recordsCount <= 0) throw invalid(pos, 'recordsCount', `is ${h.recordsCount}; a batch holds at least one record`);
+  if (h.lastOffsetDelta + 1 !== h.recordsCount) throw invalid(pos, 'lastOffsetDelta', `is ${h.lastOffsetDelta} but recordsCount is ${h.recordsCount}`);
+  if (h.isControl) throw invalid(pos, 'attributes', 'mark a control batch, which only the broker may write');
+  if (h.producerId >= 0 && h.baseSequence < 0) throw invalid(pos, 'baseSequence', `is ${h.baseSequence} for producerId ${h.producerId}`);
+  if (h.compression === 'none') {
+    // Each record takes at least RECORD_BYTES_MIN, so a huge count fails here before any walking.
+    skimRecords(buf, { pos: pos + RECORDS_OFFSET, end: pos + h.totalBytes }, h.recordsCount);
+  }
+  return h;
+}
+
+/** Patches baseOffset in place (outside the CRC: the batch stays valid). */
+export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
+  writeInt64(buf, pos + BASE_OFFSET_OFFSET, baseOffset);
+}
+
+/** Patches partitionLeaderEpoch in place (outside the CRC: the batch stays valid). */
+export function setPartitionLeaderEpoch(buf: Buffer, pos: number, epoch: number): void {
+  buf.writeInt32BE(epoch, pos + PARTITION_LEADER_EPOCH_OFFSET);
+}
+
+function writeHeader(buf: Buffer, o: EncodeOptions, count: number, baseTimestamp: number, maxTimestamp: number): void {
+  writeInt64(buf, BASE_OFFSET_OFFSET, o.baseOffset ?? 0);
+  buf.writeInt32BE(buf.length - LOG_OVERHEAD_BYTES, LENGTH_OFFSET);
+  buf.writeInt32BE(o.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET);
+  buf.writeInt8(MAGIC_V2, MAGIC_OFFSET);
+  buf.writeInt16BE(CompressionId[o.compression ?? 'none'], ATTRIBUTES_OFFSET);
+  buf.writeInt32BE(count - 1, LAST_OFFSET_DELTA_OFFSET);
+  writeInt64(buf, BASE_TIMESTAMP_OFFSET, baseTimestamp);
+  writeInt64(buf, MAX_TIMESTAMP_OFFSET, maxTimestamp);
+  writeInt64(buf, PRODUCER_ID_OFFSET, o.producerId ?? NO_PRODUCER_ID);
+  buf.writeInt16BE(o.producerEpoch ?? NO_PRODUCER_EPOCH, PRODUCER_EPOCH_OFFSET);
+  buf.writeInt32BE(o.baseSequence ?? NO_SEQUENCE, BASE_SEQUENCE_OFFSET);
+  buf.writeInt32BE(count, RECORDS_COUNT_OFFSET);
+  buf.writeUInt32BE(computeBatchCrc(buf, 0, buf.length), CRC_OFFSET);
+}
+
+function writeRecords(buf: Buffer, pos: number, prepared: PreparedRecord[], baseTimestamp: number): number {
+  for (let i = 0; i < prepared.length; i++) pos = writeRecord(buf, pos, prepared[i], i, baseTimestamp);
+  return pos;
+}
+
+/**
+ * Encodes records into one v2 batch with CreateTime timestamps. A record
+ * without a timestamp gets the time of the call; baseTimestamp is the first
+ * record's. Unset producer fields get Kafka's "none" values (-1).
+ */
+export function encodeRecordBatch(records: RecordInput[], o: EncodeOptions = {}): Buffer {
+  if (!Array.isArray(records) || records.length === 0) {
+    throw new CopylessError('INVALID_RECORD', 'records must be a non-empty array; a batch holds at least one record', { field: 'records' });
+  }
+  const compression = o.compression ?? 'none';
+  if (compression !== 'none' && compression !== 'gzip') {
+    throw new CopylessError('UNSUPPORTED_COMPRESSION_TYPE', `compression ${String(compression)}: copyless encodes none and gzip only`, { field: 'compression' });
+  }
+  const now = Date.now();
+  const baseTimestamp = records[0]?.timestamp ?? now;
+  const prepared: PreparedRecord[] = new Array(records.length);
+  let recordsBytes = 0;
+  let maxTimestamp = -1;
+  for (let i = 0; i < records.length; i++) {
+    const r = prepareRecord(records[i], i, now, baseTimestamp);
+    prepared[i] = r;
+    recordsBytes += recordSize(r);
+    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+  }
+  let out: Buffer;
+  if (compression === 'none') {
+    out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + recordsBytes);
+    writeRecords(out, BATCH_HEADER_BYTES, prepared, baseTimestamp);
+  } else {
+    const plain = Buffer.allocUnsafe(recordsBytes);
+    writeRecords(plain, 0, prepared, baseTimestamp);
+    const blob = compressRecords(compression, plain);
+    out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + blob.length);
+    blob.copy(out, BATCH_HEADER_BYTES);
+  }
+  writeHeader(out, { ...o, compression }, records.length, baseTimestamp, maxTimestamp);
+  return out;
+}
+
+/** Decodes the records section of a checked batch. */
+function decodeBody(buf: Buffer, pos: number, h: BatchHeader): DecodedRecord[] {
+  const section = buf.subarray(pos + RECORDS_OFFSET, pos + h.totalBytes);
+  const plain = decompressRecords(h.compression, section);
+  const ctx: RecordContext = {
+    baseOffset: h.baseOffset,
+    baseTimestamp: h.baseTimestamp,
+    logAppendTime: h.timestampType === 'log-append',
+    maxTimestamp: h.maxTimestamp,
+  };
+  const c: Cursor = { pos: 0, end: plain.length };
+  const rc: Cursor = { pos: 0, end: 0 };
+  const records: DecodedRecord[] = [];
+  // No preallocation by recordsCount: it is untrusted until the records are read.
+  for (let i = 0; i < h.recordsCount; i++) {
+    if (c.pos >= c.end) throw corrupt(pos, 'recordsCount', `is ${h.recordsCount} but the records end after ${i}`);
+    try {
+      records.push(readRecord(plain, c, rc, ctx));
+    } catch (e) {
+      throw recordError(e, i);
+    }
+  }
+  if (c.pos !== c.end) throw corrupt(pos, 'records', `leave ${c.end - c.pos} bytes after recordsCount=${h.recordsCount} records`);
+  return records;
+}
+
+/**
+ * Decodes the batch at `pos`: checks its framing and CRC, inflates gzip, and
+ * returns its header and records (keys and values are views of `buf`, or of
+ * the inflated section).
+ */
+export function decodeRecordBatch(buf: Buffer, pos = 0): { header: BatchHeader; records: DecodedRecord[] } {
+  const header = checkFraming(buf, pos, Infinity);
+  return { header, records: decodeBody(buf, pos, header) };
+}
+
+/**
+ * Decodes every whole batch of a fetched `records` blob. A partial trailing
+ * batch (the broker cut the response at maxBytes) is dropped, as Kafka clients
+ * do; control batches (transaction markers) are skipped.
+ */
+export function decodeRecords(buf: Buffer): DecodedRecord[] {
+  const out: DecodedRecord[] = [];
+  let pos = 0;
+  while (buf.length - pos >= BATCH_HEADER_BYTES) {
+    const totalBytes = batchTotalBytes(buf, pos);
+    if (totalBytes > buf.length - pos) break;
+    const { header, records } = decodeRecordBatch(buf, pos);
+    if (!header.isControl) for (const r of records) out.push(r);
+    pos += totalBytes;
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+// The one boundary where file-system failures become typed errors (as Kafka's
+// LocalLog.maybeHandleIOException does): every storage file operation that can
+// fail on a full or broken disk goes through these helpers and surfaces as
+// KAFKA_STORAGE_ERROR naming the file and the operation.
+
+import fs from 'node:fs';
+import { CopylessError } from '../errors.ts';
+
+export function storageError(op: string, file: string, e: unknown): CopylessError {
+  if (e instanceof CopylessError) return e;
+  const why = e instanceof Error ? e.message : String(e);
+  return new CopylessError('KAFKA_STORAGE_ERROR', `${op} ${file} failed: ${why}`, { field: 'file', file });
+}
+
+/** Runs `fn`, translating any throw into a storage error for `op` on `file`. */
+export function io<T>(op: string, file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw storageError(op, file, e);
+  }
+}
+
+/** pwrite(2) until all of `buf` is written at `position`. */
+export function writeFully(fd: number, buf: Buffer, position: number): void {
+  let done = 0;
+  while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
+}
+
+/** pread(2) until `length` bytes are read into `buf` at `offset` or the file ends; returns bytes read. */
+export function readFully(fd: number, buf: Buffer, offset: number, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** fdatasync(2) off the event loop; resolves when the file's data is durable. */
+export function fdatasyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+}

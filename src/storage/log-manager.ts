@@ -1,0 +1,259 @@
+// The logs of one data directory (Kafka LogManager): it opens every partition
+// directory at start (recovering each if the last shutdown was unclean), keeps
+// the recovery-point checkpoint, writes the clean-shutdown marker on close, and
+// runs the timers for flush.ms, retention and checkpoints.
+//
+// Data dir layout:
+//   <data>/<topic>-<partition>/00000000000000000000.{log,index,timeindex}
+//   <data>/recovery-point-offset-checkpoint   Kafka's text format: "0", the entry count, then "topic partition offset" lines
+//   <data>/.copyless_cleanshutdown            present only between a clean close and the next open
+//   <data>/meta/                              the broker's lmdb (not ours; skipped)
+// A deleted partition's directory is first renamed to `<topic>-<partition>.<ms>-delete`,
+// so a crash mid-delete leaves a name the next open removes instead of a half-deleted log.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { CopylessError } from '../errors.ts';
+import { PARTITIONS_MAX } from '../limits.ts';
+import { validateTopicName } from '../topic-name.ts';
+import { io } from './file-io.ts';
+import { type LogConfig, validateLogConfig } from './log-config.ts';
+import { PartitionLog } from './log.ts';
+import type { PageCache } from './page-cache.ts';
+import type { RecoveryLogger } from './recovery.ts';
+
+export const CLEAN_SHUTDOWN_FILE = '.copyless_cleanshutdown';
+export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
+const CHECKPOINT_VERSION = 0;
+const DELETED_DIR_SUFFIX = '-delete';
+const PARTITION_DIR = /^(.+)-(\d+)$/;
+
+/** How often retention runs (Kafka log.retention.check.interval.ms). */
+export const RETENTION_CHECK_INTERVAL_MS_DEFAULT = 300_000;
+/** How often the recovery points are checkpointed (Kafka log.flush.offset.checkpoint.interval.ms). */
+export const CHECKPOINT_INTERVAL_MS = 60_000;
+/** How often logs are checked against their flushIntervalMs (Kafka log.flush.scheduler.interval.ms, here 1 s). */
+export const FLUSH_CHECK_INTERVAL_MS = 1_000;
+
+export interface LogManagerOptions {
+  dataDir: string;
+  pageCache: PageCache;
+  defaults: LogConfig;
+  retentionCheckIntervalMs?: number;
+  now?: () => number;
+  logger?: RecoveryLogger;
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+export class LogManager {
+  readonly dataDir: string;
+  private readonly pageCache: PageCache;
+  private readonly defaults: LogConfig;
+  private readonly retentionCheckIntervalMs: number;
+  private readonly now: () => number;
+  private readonly logger?: RecoveryLogger;
+  private readonly logs = new Map<string, PartitionLog>();
+  private recoveryPoints = new Map<string, number>();
+  private cleanShutdown: boolean | null = null;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(o: LogManagerOptions) {
+    this.dataDir = o.dataDir;
+    this.pageCache = o.pageCache;
+    this.defaults = validateLogConfig(o.defaults);
+    this.retentionCheckIntervalMs = o.retentionCheckIntervalMs ?? RETENTION_CHECK_INTERVAL_MS_DEFAULT;
+    this.now = o.now ?? Date.now;
+    this.logger = o.logger;
+  }
+
+  /**
+   * Reads the clean-shutdown marker and the recovery points, removes the
+   * marker (so a crash from now on is unclean), and opens every partition
+   * directory with the default config, recovering as needed. Opening them all
+   * now, as Kafka does, means a partition not used in this run is never later
+   * mistaken for a cleanly closed one.
+   */
+  open(): { cleanShutdown: boolean } {
+    if (this.cleanShutdown !== null) return { cleanShutdown: this.cleanShutdown };
+    io('create', this.dataDir, () => fs.mkdirSync(this.dataDir, { recursive: true }));
+    const marker = path.join(this.dataDir, CLEAN_SHUTDOWN_FILE);
+    this.cleanShutdown = fs.existsSync(marker);
+    this.recoveryPoints = readCheckpoint(path.join(this.dataDir, RECOVERY_POINT_FILE), this.logger);
+    io('delete', marker, () => fs.rmSync(marker, { force: true }));
+    for (const name of io('list', this.dataDir, () => fs.readdirSync(this.dataDir))) {
+      const full = path.join(this.dataDir, name);
+      if (name.endsWith(DELETED_DIR_SUFFIX)) {
+        io('delete', full, () => fs.rmSync(full, { recursive: true, force: true }));
+        continue;
+      }
+      const m = PARTITION_DIR.exec(name);
+      if (!m || !io('stat', full, () => fs.statSync(full).isDirectory())) continue;
+      this.openLog(m[1], Number(m[2]), this.defaults);
+    }
+    return { cleanShutdown: this.cleanShutdown };
+  }
+
+  private openLog(topic: string, partition: number, config: LogConfig): PartitionLog {
+    const log = PartitionLog.open({
+      dir: path.join(this.dataDir, key(topic, partition)),
+      topic,
+      partition,
+      config,
+      pageCache: this.pageCache,
+      recoveryPoint: this.recoveryPoints.get(key(topic, partition)) ?? 0,
+      cleanShutdown: this.cleanShutdown === true,
+      now: this.now,
+      logger: this.logger,
+    });
+    this.logs.set(key(topic, partition), log);
+    return log;
+  }
+
+  /** The partition's log, opened (recovering if needed) or created; `config` overrides the defaults. */
+  getOrCreate(topic: string, partition: number, config: Partial<LogConfig> = {}): PartitionLog {
+    validateTopicName(topic);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= PARTITIONS_MAX) {
+      throw new CopylessError('INVALID_PARTITIONS', `partition ${partition} is outside 0..${PARTITIONS_MAX - 1} (PARTITIONS_MAX)`, {
+        topic,
+        partition,
+        field: 'partition',
+        limit: 'PARTITIONS_MAX',
+        max: PARTITIONS_MAX,
+      });
+    }
+    if (this.cleanShutdown === null) this.open();
+    const merged = validateLogConfig({ ...this.defaults, ...config });
+    const existing = this.logs.get(key(topic, partition));
+    if (existing) {
+      existing.config = merged;
+      return existing;
+    }
+    return this.openLog(topic, partition, merged);
+  }
+
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(key(topic, partition));
+  }
+
+  all(): PartitionLog[] {
+    return [...this.logs.values()];
+  }
+
+  /** Deletes the partition's log and directory (renamed first, so a crash cannot leave half of it). */
+  delete(topic: string, partition: number): void {
+    const log = this.logs.get(key(topic, partition));
+    if (!log) return;
+    this.logs.delete(key(topic, partition));
+    this.recoveryPoints.delete(key(topic, partition));
+    const doomed = `${log.dir}.${this.now()}${DELETED_DIR_SUFFIX}`;
+    io('rename', log.dir, () => fs.renameSync(log.dir, doomed));
+    log.delete();
+    io('delete', doomed, () => fs.rmSync(doomed, { recursive: true, force: true }));
+  }
+
+  /** Starts the flush.ms, retention and checkpoint timers (unref'd: they never keep the process alive). */
+  start(): void {
+    if (this.timers.length > 0) return;
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(() => {
+        try {
+          fn();
+        } catch (e) {
+          this.logger?.warn({ err: e }, 'storage timer failed');
+        }
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(FLUSH_CHECK_INTERVAL_MS, () => this.flushDue());
+    every(this.retentionCheckIntervalMs, () => this.applyRetention());
+    every(CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  /** Flushes every log whose unflushed data is older than its flushIntervalMs. */
+  flushDue(): void {
+    const nowMs = this.now();
+    for (const log of this.logs.values()) {
+      log.flushIfDue(nowMs)?.catch((e) => this.logger?.warn({ err: e, topic: log.topic, partition: log.partition }, 'scheduled flush failed'));
+    }
+  }
+
+  /** Runs retention on every log; returns the segments deleted. */
+  applyRetention(): number {
+    let deleted = 0;
+    const nowMs = this.now();
+    for (const log of this.logs.values()) deleted += log.applyRetention(nowMs);
+    return deleted;
+  }
+
+  /** Writes every log's recovery point (atomically: temp file, fsync, rename). */
+  checkpoint(): void {
+    for (const log of this.logs.values()) this.recoveryPoints.set(key(log.topic, log.partition), log.recoveryPoint);
+    writeAtomically(path.join(this.dataDir, RECOVERY_POINT_FILE), formatCheckpoint(this.recoveryPoints));
+  }
+
+  /** Flushes and closes every log, writes the recovery points, then the clean-shutdown marker. */
+  async close(): Promise<void> {
+    this.stop();
+    await Promise.all([...this.logs.values()].map((log) => log.flush()));
+    for (const log of this.logs.values()) log.close();
+    this.checkpoint();
+    writeAtomically(path.join(this.dataDir, CLEAN_SHUTDOWN_FILE), '');
+    this.logs.clear();
+    this.cleanShutdown = null;
+  }
+}
+
+function formatCheckpoint(points: Map<string, number>): string {
+  const lines = [String(CHECKPOINT_VERSION), String(points.size)];
+  for (const [k, offset] of points) {
+    const m = PARTITION_DIR.exec(k)!;
+    lines.push(`${m[1]} ${m[2]} ${offset}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Parses the checkpoint; a missing or unreadable one means "recover everything" (recovery point 0). */
+function readCheckpoint(file: string, logger?: RecoveryLogger): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!fs.existsSync(file)) return out;
+  const lines = io('read', file, () => fs.readFileSync(file, 'utf8')).split('\n').filter((l) => l.length > 0);
+  const count = Number(lines[1]);
+  if (lines[0] !== String(CHECKPOINT_VERSION) || !Number.isInteger(count) || lines.length - 2 !== count) {
+    logger?.warn({ file }, 'ignoring a malformed recovery-point checkpoint');
+    return out;
+  }
+  for (const line of lines.slice(2)) {
+    const [topic, partition, offset] = line.split(' ');
+    if (topic && Number.isInteger(Number(partition)) && Number.isSafeInteger(Number(offset))) out.set(key(topic, Number(partition)), Number(offset));
+  }
+  return out;
+}
+
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  io('write', file, () => {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, text);
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    const dirFd = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dirFd);
+    } finally {
+      fs.closeSync(dirFd);
+    }
+  });
+}
