@@ -64,7 +64,111 @@ function check(condition: boolean, why: string): void {
   if (!condition) throw new Error(`copyless limits are inconsistent: ${why}`);
 }
 
-check(BATCH_BYTES_MAX_DEFAULT <= SEGMENT_BYTES_MIN, 'the default batch limit must fit in the smallest segment');
+// A batch larger than a topic's segmentBytes is refused at append (RECORD_LIST_TOO_LARGE, as Kafka does), so
+// a 1 MiB demo segment caps batches at 1 MiB; the defaults themselves must agree.
+check(BATCH_BYTES_MAX_DEFAULT <= SEGMENT_BYTES_DEFAULT, 'the default batch limit must fit in the default segment');
 check(SEGMENT_BYTES_MAX < 2 ** 31, 'offset-index positions are int32');
 check(FETCH_BYTES_MAX <= FRAME_BYTES_MAX_DEFAULT, 'a fetch response must be a frame our own client accepts');
 check(PAGE_CACHE_BYTES_MIN % PAGE_BYTES === 0, 'the page cache holds whole pages');
+
+// Client SDK defaults (client/). Each is an option of the producer, consumer or client.
+
+/** Producer: bytes one partition's batch collects before it is sent without waiting for linger (`batchBytes`). */
+export const PRODUCER_BATCH_BYTES_DEFAULT = 256 * KiB;
+/** Producer: how long a non-full batch waits for more records (`lingerMs`); Kafka 4.0's `linger.ms` default. */
+export const PRODUCER_LINGER_MS_DEFAULT = 5;
+/** Consumer: most bytes one Fetch response may carry (`maxBytes`); kafkajs's default. */
+export const CONSUMER_FETCH_BYTES_DEFAULT = 10 * MiB;
+/** Consumer: most bytes per partition in one Fetch (`maxBytesPerPartition`); Kafka's `max.partition.fetch.bytes`. */
+export const CONSUMER_PARTITION_FETCH_BYTES_DEFAULT = 1 * MiB;
+/** Consumer: long-poll wait when no data is ready (`maxWaitMs`); Kafka's `fetch.max.wait.ms`. */
+export const CONSUMER_FETCH_WAIT_MS_DEFAULT = 500;
+/** Client: TCP connect timeout (`connectTimeoutMs`); kafkajs's `connectionTimeout`. */
+export const CLIENT_CONNECT_TIMEOUT_MS_DEFAULT = 1_000;
+/** Client: time a response may take beyond a Fetch's own long-poll wait (`requestTimeoutMs`); Kafka's `request.timeout.ms`. */
+export const CLIENT_REQUEST_TIMEOUT_MS_DEFAULT = 30_000;
+/** Client: retries of a retriable failure before it is reported (`retry.retries`); kafkajs's default. */
+export const CLIENT_RETRIES_DEFAULT = 5;
+/** Client: first retry back-off (`retry.initialRetryTimeMs`), doubled per retry with jitter. */
+export const CLIENT_RETRY_INITIAL_MS_DEFAULT = 100;
+/** Client: longest back-off between two retries (`retry.maxRetryTimeMs`). */
+export const CLIENT_RETRY_MAX_MS_DEFAULT = 10_000;
+
+check(PRODUCER_BATCH_BYTES_DEFAULT <= BATCH_BYTES_MAX_DEFAULT, 'a default producer batch must be accepted by a default broker');
+check(PRODUCER_BATCH_BYTES_DEFAULT < PRODUCER_INFLIGHT_BYTES_DEFAULT, 'several batches must fit in the producer in-flight budget');
+check(CONSUMER_FETCH_BYTES_DEFAULT <= FETCH_BYTES_MAX, 'the consumer must not ask for more than a broker sends');
+check(CONSUMER_PARTITION_FETCH_BYTES_DEFAULT <= CONSUMER_FETCH_BYTES_DEFAULT, 'one partition fits in a whole fetch');
+
+// Storage (src/record, src/storage).
+
+/** Largest size a gzip batch may inflate to when copyless decodes one (client SDK, timestamp lookup): bounds a "zip bomb". */
+export const BATCH_INFLATED_BYTES_MAX = 256 * MiB;
+
+// Native fetch modes (broker/native/, native/).
+
+/**
+ * Most bytes one sendfile(2) or pread(2) call of a native send moves; also the
+ * size of native-copy's buffer, one per threadpool thread. The same bound for
+ * both modes keeps them a fair comparison; option `callBytes`.
+ */
+export const NATIVE_CALL_BYTES_DEFAULT = 1 * MiB;
+/** Largest `callBytes` accepted: the copy buffer stays allocated on each threadpool thread. */
+export const NATIVE_CALL_BYTES_MAX = 16 * MiB;
+/**
+ * How long a native send waits in poll(POLLOUT) for a consumer that stopped
+ * reading before it gives up (option `stallMs`): the wait holds a threadpool thread.
+ */
+export const NATIVE_STALL_MS_DEFAULT = 30_000;
+/** Most header buffers and file ranges in one native send: a Fetch has a few per partition. */
+export const NATIVE_SEQUENCE_ITEMS_MAX = 16_384;
+
+// HTTP and WebSocket APIs (broker/http, broker/ws).
+
+/** HTTP fetch: record bytes returned when the request names no `maxBytes`; a curl-sized answer. */
+export const HTTP_FETCH_BYTES_DEFAULT = 1 * MiB;
+/** Largest HTTP produce answer listing one offset per record; larger produces answer per batch only. */
+export const HTTP_PRODUCE_OFFSETS_MAX = 10_000;
+/**
+ * WebSocket: bytes queued for one connection (ws.bufferedAmount) above which its
+ * subscriptions stop fetching until the client reads (option `wsPauseBytes`).
+ */
+export const WS_SEND_BUFFER_PAUSE_BYTES = 4 * MiB;
+/** WebSocket: bytes queued above which a connection is closed with SLOW_CONSUMER at once, whatever else is true. */
+export const WS_SEND_BUFFER_CLOSE_BYTES = 16 * MiB;
+/** WebSocket: a connection paused longer than this is closed with SLOW_CONSUMER (a reader that stopped for good). */
+export const WS_SLOW_CONSUMER_MS = 30_000;
+/** WebSocket: record bytes one subscription fetches per round when the subscribe op names no `maxBytes`. */
+export const WS_FETCH_BYTES_DEFAULT = 256 * KiB;
+/** WebSocket: most record bytes one subscription fetches per round (subscribe op `maxBytes`). */
+export const WS_FETCH_BYTES_MAX = 4 * MiB;
+/** WebSocket: long-poll of one subscription round; the round repeats until unsubscribe or close. */
+export const WS_FETCH_WAIT_MS = 5_000;
+/** WebSocket: most partition subscriptions one connection may hold (each is a fetch loop). */
+export const WS_SUBSCRIPTIONS_MAX = 256;
+/** WebSocket: period of the `stats` channel push. */
+export const WS_STATS_INTERVAL_MS = 1_000;
+/** WebSocket: after a close frame, how long the peer has to answer it before the socket is destroyed. */
+export const WS_CLOSE_GRACE_MS = 5_000;
+
+check(
+  WS_SEND_BUFFER_PAUSE_BYTES + WS_FETCH_BYTES_MAX < WS_SEND_BUFFER_CLOSE_BYTES,
+  'a subscription checks the pause limit before each round, so one round past it must still fit under the close limit',
+);
+check(HTTP_FETCH_BYTES_DEFAULT <= FETCH_BYTES_MAX && WS_FETCH_BYTES_MAX <= FETCH_BYTES_MAX, 'HTTP and WebSocket fetches are broker fetches');
+
+// Consumer groups (broker/groups/).
+
+/**
+ * Shortest session timeout a group member may ask for (Kafka
+ * group.min.session.timeout.ms): a shorter one detects failures faster but
+ * costs more heartbeats. A GroupCoordinator option (`sessionTimeoutMsMin`) for tests.
+ */
+export const GROUP_SESSION_TIMEOUT_MS_MIN = 6_000;
+/** Longest session timeout a member may ask for (Kafka group.max.session.timeout.ms, 2.x default): a dead member holds its partitions this long. */
+export const GROUP_SESSION_TIMEOUT_MS_MAX = 300_000;
+/** Most members (joined or awaiting their MEMBER_ID_REQUIRED rejoin) in one group (Kafka group.max.size): each parks a JoinGroup during a rebalance. */
+export const GROUP_MEMBERS_MAX = 1_000;
+/** Longest metadata string committed with an offset (Kafka offset.metadata.max.bytes). */
+export const GROUP_OFFSET_METADATA_BYTES_MAX = 4_096;
+
+check(GROUP_SESSION_TIMEOUT_MS_MIN <= GROUP_SESSION_TIMEOUT_MS_MAX, 'the session timeout range must not be empty');
