@@ -1,0 +1,553 @@
+// The protocol-agnostic broker core: topics and partitions, produce, fetch
+// with long-poll, list offsets, and fetch serving through the fetch modes.
+// The Kafka listener, the HTTP routes and the WebSocket server are thin
+// adapters over this class; none of them touches a log directly.
+
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { CopylessError, ErrorCode, toCopylessError } from '../src/errors.ts';
+import { FETCH_BYTES_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../src/limits.ts';
+import { validateTopicName } from '../src/topic-name.ts';
+import { PageCache } from '../src/storage/page-cache.ts';
+import { LogManager } from '../src/storage/log-manager.ts';
+import { LOG_CONFIG_DEFAULTS, type AppendResult, type LogConfig, type LogSlice, type PartitionLog } from '../src/storage/log.ts';
+import { FetchModel } from '../src/fetch/fetch-model.ts';
+import { FetchStats, type FetchAccounting } from '../src/fetch/accounting.ts';
+import { FETCH_MODES, isModelledMode, type FetchMode } from '../src/fetch/fetch-mode.ts';
+import { nativeAccounting } from '../src/fetch/fetch-model.ts';
+import type { RecordsParts } from '../src/protocol/index.ts';
+import type { BrokerConfig } from './config.ts';
+import { MetaStore, type TopicRecord } from './meta-store.ts';
+import { native, type NativeSendResult } from './native/index.ts';
+import type { GroupCoordinator } from './groups/coordinator.ts';
+
+const MiB = 1024 * 1024;
+export const BROKER_VERSION = '0.1.0';
+
+export interface FetchPartitionRequest {
+  topic: string;
+  partition: number;
+  fetchOffset: number;
+  /** Largest slice for this partition (Kafka partition_max_bytes). */
+  maxBytes: number;
+}
+
+export interface FetchRequestSpec {
+  partitions: FetchPartitionRequest[];
+  maxWaitMs: number;
+  minBytes: number;
+  /** Largest total response (Kafka max_bytes); the first partition with data always gets one whole batch (KIP-74). */
+  maxBytes: number;
+}
+
+export interface FetchPartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  highWatermark: number;
+  logStartOffset: number;
+  slice: LogSlice | null;
+}
+
+export interface FetchResult {
+  partitions: FetchPartitionResult[];
+  bytes: number;
+  /** Drop the segment references the slices hold. Idempotent. */
+  release(): void;
+}
+
+/** A fetch result turned into wire parts by one fetch mode. */
+export interface ServedRecords {
+  mode: FetchMode;
+  /** Per partition of the FetchResult, in order: the records field (null when there is no data). */
+  records: Array<RecordsParts | null>;
+  /** Counted by the model for modelled modes; for native modes filled by `completeNative` after the real send. */
+  accounting: FetchAccounting | null;
+  /** Unpin pages and drop segment references once the bytes have left (socket write callback). Idempotent. */
+  release(): void;
+}
+
+/** A native file range inside a response's chunk list; the Kafka adapter hands it to the addon. */
+export interface FileRangeChunk {
+  readonly external: true;
+  readonly byteLength: number;
+  readonly fd: number;
+  readonly position: number;
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  partitions: Array<{
+    partition: number;
+    logStartOffset: number;
+    logEndOffset: number;
+    sizeBytes: number;
+    residentPages: number;
+    segments: Array<{ baseOffset: number; sizeBytes: number; residentPages: number; dirtyPages: number; active: boolean }>;
+  }>;
+  config: Partial<LogConfig>;
+}
+
+interface Topic {
+  record: TopicRecord;
+  logs: PartitionLog[];
+}
+
+type Waiter = () => void;
+
+/** Hooks the metrics module installs; no-ops otherwise. Adapters call them per request and per byte count. */
+export interface Telemetry {
+  request(protocol: 'kafka' | 'http' | 'ws', api: string, seconds: number, errorCode: number): void;
+  bytesIn(protocol: 'kafka' | 'http' | 'ws', bytes: number): void;
+  bytesOut(protocol: 'kafka' | 'http' | 'ws', bytes: number): void;
+}
+
+const NO_TELEMETRY: Telemetry = { request() {}, bytesIn() {}, bytesOut() {} };
+
+/** Topic-level config names accepted from Kafka CreateTopics, mapped to our LogConfig fields. */
+export const TOPIC_CONFIG_NAMES: Record<string, keyof LogConfig> = {
+  'segment.bytes': 'segmentBytes',
+  'segment.ms': 'segmentMs',
+  'retention.bytes': 'retentionBytes',
+  'retention.ms': 'retentionMs',
+  'flush.messages': 'flushIntervalMessages',
+  'flush.ms': 'flushIntervalMs',
+  'max.message.bytes': 'messageBytesMax',
+  'index.interval.bytes': 'indexIntervalBytes',
+};
+
+export class Broker extends EventEmitter {
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  readonly pageCache: PageCache;
+  readonly logs: LogManager;
+  readonly meta: MetaStore;
+  readonly fetchModel: FetchModel;
+  readonly fetchStats = new FetchStats();
+  readonly startedAt = Date.now();
+  telemetry: Telemetry = NO_TELEMETRY;
+  /** The consumer-group coordinator (broker/groups), attached by server.ts. */
+  groups: GroupCoordinator | null = null;
+  /** The Kafka listener's bound port, advertised in Metadata (set once listening). */
+  kafkaPort = 0;
+  /** Reported by /readyz and refused requests during shutdown. */
+  closing = false;
+  private readonly topics = new Map<string, Topic>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly logDefaults: LogConfig;
+  cleanShutdown = false;
+
+  constructor(config: BrokerConfig, logger: Logger) {
+    super();
+    this.setMaxListeners(0);
+    this.config = config;
+    this.logger = logger;
+    this.pageCache = new PageCache({ capacityBytes: config.pageCacheMb * MiB, policy: config.pageCachePolicy });
+    this.logDefaults = {
+      ...LOG_CONFIG_DEFAULTS,
+      segmentBytes: config.segmentBytes,
+      segmentMs: config.segmentMs,
+      retentionBytes: config.retentionBytes,
+      retentionMs: config.retentionMs,
+      flushIntervalMessages: config.flushIntervalMessages,
+      flushIntervalMs: config.flushIntervalMs,
+      messageBytesMax: config.messageBytesMax,
+    };
+    this.logs = new LogManager({ dataDir: config.dataDir, pageCache: this.pageCache, defaults: this.logDefaults, logger });
+    this.meta = new MetaStore(config.dataDir);
+    this.fetchModel = new FetchModel(this.pageCache);
+  }
+
+  /** Open (and recover) every known partition, then start the flusher and retention timers. */
+  open(): void {
+    const { cleanShutdown } = this.logs.open();
+    this.cleanShutdown = cleanShutdown;
+    for (const record of this.meta.listTopics()) {
+      const logs: PartitionLog[] = [];
+      for (let p = 0; p < record.partitions; p++) logs.push(this.logs.getOrCreate(record.name, p, record.config));
+      this.topics.set(record.name, { record, logs });
+    }
+    this.pageCache.start();
+    this.logs.start();
+    this.logger.info({ topics: this.topics.size, cleanShutdown, dataDir: this.config.dataDir }, 'storage opened');
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const set of this.waiters.values()) for (const w of set) w();
+    this.logs.stop();
+    this.pageCache.stop();
+    await this.logs.close();
+    await this.meta.close();
+  }
+
+  // ---------------------------------------------------------------- topics
+
+  hasTopic(name: string): boolean {
+    return this.topics.has(name);
+  }
+
+  topicNames(): string[] {
+    return [...this.topics.keys()].sort();
+  }
+
+  partitionCount(name: string): number {
+    return this.topics.get(name)?.logs.length ?? 0;
+  }
+
+  async createTopic(
+    name: string,
+    o: { partitions?: number; config?: Record<string, string | null> | Partial<LogConfig>; validateOnly?: boolean } = {},
+  ): Promise<TopicRecord> {
+    validateTopicName(name);
+    if (this.topics.has(name)) throw new CopylessError('TOPIC_ALREADY_EXISTS', `topic ${name} already exists`, { topic: name });
+    const partitions = o.partitions === undefined || o.partitions === -1 ? this.config.defaultPartitions : o.partitions;
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_MAX) {
+      throw new CopylessError('INVALID_PARTITIONS', `partitions is ${partitions}, must be 1..${PARTITIONS_MAX} (PARTITIONS_MAX)`, {
+        topic: name,
+        field: 'partitions',
+        limit: 'PARTITIONS_MAX',
+        max: PARTITIONS_MAX,
+      });
+    }
+    const config = this.topicConfig(o.config ?? {});
+    const record: TopicRecord = { name, partitions, config, createdAt: Date.now(), topicId: crypto.randomUUID() };
+    if (o.validateOnly) return record;
+    const logs: PartitionLog[] = [];
+    for (let p = 0; p < partitions; p++) logs.push(this.logs.getOrCreate(name, p, config));
+    this.topics.set(name, { record, logs });
+    await this.meta.putTopic(record);
+    this.logger.info({ topic: name, partitions }, 'topic created');
+    this.emit('topics-changed');
+    return record;
+  }
+
+  /** Translate Kafka topic configs ("retention.ms": "1000") or LogConfig fields into validated overrides. */
+  private topicConfig(raw: Record<string, unknown>): Partial<LogConfig> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(raw)) {
+      const field = TOPIC_CONFIG_NAMES[k] ?? (k in LOG_CONFIG_DEFAULTS ? (k as keyof LogConfig) : undefined);
+      if (!field) throw new CopylessError('INVALID_CONFIG', `unknown topic config ${k}; known: ${Object.keys(TOPIC_CONFIG_NAMES).join(', ')}`, { field: k });
+      if (v === null || v === undefined) continue;
+      const n = Number(v);
+      if (!Number.isFinite(n) && n !== Infinity) throw new CopylessError('INVALID_CONFIG', `topic config ${k} must be a number, got ${String(v)}`, { field: k });
+      out[field] = n;
+    }
+    return out as Partial<LogConfig>;
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    validateTopicName(name);
+    const topic = this.topics.get(name);
+    if (!topic) throw new CopylessError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`, { topic: name });
+    this.topics.delete(name);
+    await this.meta.deleteTopic(name);
+    for (let p = 0; p < topic.logs.length; p++) {
+      this.logs.delete(name, p);
+      this.wake(name, p);
+    }
+    this.logger.info({ topic: name }, 'topic deleted');
+    this.emit('topics-changed');
+  }
+
+  /** The topic's partition log, or UNKNOWN_TOPIC_OR_PARTITION. */
+  partitionLog(topic: string, partition: number): PartitionLog {
+    const t = this.topics.get(topic);
+    const log = t?.logs[partition];
+    if (!log) {
+      throw new CopylessError('UNKNOWN_TOPIC_OR_PARTITION', t ? `topic ${topic} has no partition ${partition}` : `topic ${topic} does not exist`, {
+        topic,
+        partition,
+      });
+    }
+    return log;
+  }
+
+  /** Auto-create a topic when the broker allows it (Kafka auto.create.topics.enable). */
+  async ensureTopic(name: string, allowCreate = true): Promise<boolean> {
+    if (this.topics.has(name)) return true;
+    if (!allowCreate || !this.config.autoCreateTopics) return false;
+    try {
+      await this.createTopic(name, {});
+    } catch (e) {
+      if (toCopylessError(e).code !== ErrorCode.TOPIC_ALREADY_EXISTS) throw e;
+    }
+    return true;
+  }
+
+  describeTopics(names?: string[] | null): TopicDescription[] {
+    const list = names ?? this.topicNames();
+    return list.map((name) => {
+      const t = this.topics.get(name);
+      if (!t) throw new CopylessError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`, { topic: name });
+      return {
+        name,
+        topicId: t.record.topicId,
+        config: t.record.config,
+        partitions: t.logs.map((log, partition) => {
+          const segments = log.segments();
+          return {
+            partition,
+            logStartOffset: log.logStartOffset,
+            logEndOffset: log.logEndOffset,
+            sizeBytes: log.sizeBytes,
+            residentPages: segments.reduce((n, s) => n + s.residentPages, 0),
+            segments: segments.map((s) => ({
+              baseOffset: s.baseOffset,
+              sizeBytes: s.sizeBytes,
+              residentPages: s.residentPages,
+              dirtyPages: s.dirtyPages,
+              active: s.active,
+            })),
+          };
+        }),
+      };
+    });
+  }
+
+  // --------------------------------------------------------------- produce
+
+  /**
+   * Append a producer's batches to one partition. acks=0/1 resolve after the
+   * append (the bytes are in the segment file, safe from a process crash);
+   * acks=-1 also waits for fdatasync, shared with every other waiter (group
+   * commit), and fails with REQUEST_TIMED_OUT after timeoutMs.
+   */
+  async produce(topic: string, partition: number, records: Buffer, o: { acks: number; timeoutMs: number }): Promise<AppendResult> {
+    if (this.closing) throw new CopylessError('BROKER_SHUTTING_DOWN', 'broker is shutting down');
+    if (o.acks !== 0 && o.acks !== 1 && o.acks !== -1) {
+      throw new CopylessError('INVALID_REQUIRED_ACKS', `acks is ${o.acks}, must be 0, 1 or -1 (all)`, { field: 'acks' });
+    }
+    const log = this.partitionLog(topic, partition);
+    const result = log.append(records);
+    this.wake(topic, partition);
+    this.emit('append', topic, partition, result);
+    if (o.acks === -1) await withTimeout(log.flush(), o.timeoutMs, topic, partition);
+    return result;
+  }
+
+  // ----------------------------------------------------------------- fetch
+
+  /**
+   * Read slices for every requested partition; when fewer than minBytes are
+   * available, wait (up to maxWaitMs) until an append to one of them wakes us.
+   * The result holds segment references: the caller must release() it.
+   */
+  async fetch(spec: FetchRequestSpec, signal?: AbortSignal): Promise<FetchResult> {
+    const waitMs = Math.max(0, Math.min(spec.maxWaitMs, FETCH_WAIT_MS_MAX));
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const result = this.readOnce(spec);
+      const remaining = deadline - Date.now();
+      if (result.bytes >= Math.max(1, spec.minBytes) || remaining <= 0 || this.closing || signal?.aborted) return result;
+      if (result.partitions.some((p) => p.errorCode !== 0)) return result;
+      result.release();
+      await this.waitForAppend(spec.partitions, remaining, signal);
+    }
+  }
+
+  private readOnce(spec: FetchRequestSpec): FetchResult {
+    let budget = Math.min(Math.max(0, spec.maxBytes), FETCH_BYTES_MAX);
+    let bytes = 0;
+    const partitions: FetchPartitionResult[] = [];
+    for (const req of spec.partitions) {
+      const out: FetchPartitionResult = {
+        topic: req.topic,
+        partition: req.partition,
+        errorCode: 0,
+        highWatermark: -1,
+        logStartOffset: -1,
+        slice: null,
+      };
+      partitions.push(out);
+      try {
+        const log = this.partitionLog(req.topic, req.partition);
+        out.highWatermark = log.logEndOffset;
+        out.logStartOffset = log.logStartOffset;
+        const limit = Math.min(req.maxBytes, budget);
+        // KIP-74: the first partition with data gets at least one whole batch, whatever the limits say.
+        const first = bytes === 0;
+        if (limit <= 0 && !first) continue;
+        const slice = log.read(req.fetchOffset, Math.max(limit, 0), { minOneBatch: first });
+        if (slice && slice.length > 0) {
+          out.slice = slice;
+          bytes += slice.length;
+          budget -= slice.length;
+        } else slice?.release();
+      } catch (e) {
+        out.errorCode = toCopylessError(e).code;
+      }
+    }
+    let released = false;
+    return {
+      partitions,
+      bytes,
+      release() {
+        if (released) return;
+        released = true;
+        for (const p of partitions) p.slice?.release();
+      },
+    };
+  }
+
+  private waitForAppend(parts: FetchPartitionRequest[], ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const keys = [...new Set(parts.map((p) => `${p.topic}\u0000${p.partition}`))];
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        for (const k of keys) this.waiters.get(k)?.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      for (const k of keys) {
+        let set = this.waiters.get(k);
+        if (!set) this.waiters.set(k, (set = new Set()));
+        set.add(done);
+      }
+    });
+  }
+
+  private wake(topic: string, partition: number): void {
+    const set = this.waiters.get(`${topic}\u0000${partition}`);
+    if (!set) return;
+    for (const w of [...set]) w();
+  }
+
+  /**
+   * Turn a fetch result into wire parts with one fetch mode. Modelled modes
+   * read through the simulated page cache (views, or a copy for `copy`) and
+   * are counted by the model; native modes hand the addon file ranges of the
+   * real segment files and are counted from the real system calls afterwards
+   * (completeNative).
+   */
+  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): ServedRecords {
+    if (!isModelledMode(mode)) {
+      if (!native.available) {
+        result.release();
+        throw new CopylessError('FETCH_MODE_UNAVAILABLE', `fetch mode ${mode} needs the native addon, which is unavailable: ${native.reason}`, {
+          field: 'fetchMode',
+        });
+      }
+      const records = result.partitions.map((p): RecordsParts | null => {
+        if (!p.slice) return null;
+        const chunk: FileRangeChunk = { external: true, byteLength: p.slice.length, fd: p.slice.fd, position: p.slice.position };
+        return { byteLength: p.slice.length, parts: [chunk] };
+      });
+      return { mode, records, accounting: null, release: () => result.release() };
+    }
+    const withData = result.partitions.filter((p) => p.slice !== null);
+    const refs = withData.map((p) => ({
+      fileId: p.slice!.fileId,
+      position: p.slice!.position,
+      length: p.slice!.length,
+      segmentKey: `${p.topic}-${p.partition}/${p.slice!.segmentBaseOffset}`,
+    }));
+    let served;
+    try {
+      served = this.fetchModel.serve(mode, refs, { sgDma: o.sgDma ?? this.config.sgDma });
+    } catch (e) {
+      result.release();
+      throw e;
+    }
+    let i = 0;
+    const records = result.partitions.map((p): RecordsParts | null => {
+      if (!p.slice) return null;
+      return { byteLength: p.slice.length, parts: served.parts[i++] };
+    });
+    if (refs.length > 0) this.fetchStats.record(mode, served.accounting);
+    let released = false;
+    return {
+      mode,
+      records,
+      accounting: served.accounting,
+      release() {
+        if (released) return;
+        released = true;
+        served.release();
+        result.release();
+      },
+    };
+  }
+
+  /** Count a native fetch from the addon's real system-call counts. */
+  completeNative(served: ServedRecords, real: NativeSendResult): FetchAccounting {
+    const bytes = served.records.reduce((n, r) => n + (r?.byteLength ?? 0), 0);
+    const acc = nativeAccounting(served.mode as 'native-sendfile' | 'native-copy', { ...real, bytes });
+    if (bytes > 0) this.fetchStats.record(served.mode, acc);
+    served.accounting = acc;
+    return acc;
+  }
+
+  // ----------------------------------------------------------- list offsets
+
+  /** Kafka ListOffsets: -2 earliest, -1 latest, otherwise the first offset whose batch timestamp is >= ts. */
+  listOffset(topic: string, partition: number, timestamp: number): { offset: number; timestamp: number } {
+    const log = this.partitionLog(topic, partition);
+    if (timestamp === -2) return { offset: log.logStartOffset, timestamp: -1 };
+    if (timestamp === -1) return { offset: log.logEndOffset, timestamp: -1 };
+    return log.offsetForTimestamp(timestamp) ?? { offset: -1, timestamp: -1 };
+  }
+
+  // ------------------------------------------------------------- reporting
+
+  stats(): { modes: ReturnType<FetchStats['snapshot']>['modes']; pageCache: ReturnType<PageCache['stats']> } {
+    return { modes: this.fetchStats.snapshot().modes, pageCache: this.pageCache.stats() };
+  }
+
+  availableFetchModes(): FetchMode[] {
+    return FETCH_MODES.filter((m) => isModelledMode(m) || native.available);
+  }
+
+  info(): Record<string, unknown> {
+    return {
+      name: 'copyless',
+      version: BROKER_VERSION,
+      brokerId: this.config.brokerId,
+      uptimeMs: Date.now() - this.startedAt,
+      fetchModes: {
+        default: this.config.fetchMode,
+        available: this.availableFetchModes(),
+        modelled: FETCH_MODES.filter((m) => isModelledMode(m)),
+        native: { available: native.available, reason: native.reason },
+      },
+      config: { ...this.config, httpToken: this.config.httpToken ? '***' : null },
+    };
+  }
+
+  /** Change the default fetch mode for new connections at run time. */
+  setDefaultFetchMode(mode: FetchMode): void {
+    this.assertModeAvailable(mode);
+    this.config.fetchMode = mode;
+  }
+
+  assertModeAvailable(mode: FetchMode): void {
+    if (!isModelledMode(mode) && !native.available) {
+      throw new CopylessError('FETCH_MODE_UNAVAILABLE', `fetch mode ${mode} needs the native addon, which is unavailable: ${native.reason}`, {
+        field: 'fetchMode',
+      });
+    }
+  }
+}
+
+function withTimeout(p: Promise<void>, ms: number, topic: string, partition: number): Promise<void> {
+  if (!(ms > 0) || !Number.isFinite(ms)) return p;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new CopylessError('REQUEST_TIMED_OUT', `fsync did not finish within timeoutMs=${ms}`, { topic, partition, limit: 'timeoutMs', max: ms })),
+      ms,
+    );
+    p.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

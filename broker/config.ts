@@ -1,0 +1,185 @@
+// Broker configuration: one table of options, read from (lowest to highest
+// precedence) built-in defaults, an optional JSON config file, COPYLESS_* env
+// vars, and command-line flags. Flags are the kebab-case option names
+// (`pageCacheMb` -> `--page-cache-mb`), env vars the upper snake case
+// (`COPYLESS_PAGE_CACHE_MB`). Every option is validated here, once, with an
+// error naming the option and its bound.
+
+import fs from 'node:fs';
+import { CopylessError } from '../src/errors.ts';
+import {
+  BATCH_BYTES_MAX_CEILING,
+  BATCH_BYTES_MAX_DEFAULT,
+  CONNECTIONS_MAX_DEFAULT,
+  FRAME_BYTES_MAX_DEFAULT,
+  PAGE_CACHE_BYTES_DEFAULT,
+  PAGE_CACHE_BYTES_MAX,
+  PAGE_CACHE_BYTES_MIN,
+  PARTITIONS_MAX,
+  SEGMENT_BYTES_DEFAULT,
+  SEGMENT_BYTES_MAX,
+  SEGMENT_BYTES_MIN,
+  SEGMENT_MS_DEFAULT,
+} from '../src/limits.ts';
+import { FETCH_MODES, type FetchMode } from '../src/fetch/fetch-mode.ts';
+
+const MiB = 1024 * 1024;
+
+type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString';
+
+interface OptionSpec {
+  kind: Kind;
+  default: unknown;
+  description: string;
+  min?: number;
+  max?: number;
+}
+
+/** Every broker option: its type, default, bounds and a one-line description (the README table is generated from this). */
+export const OPTIONS = {
+  dataDir: { kind: 'string', default: './data', description: 'Directory holding segment files, checkpoints and the lmdb metadata store' },
+  host: { kind: 'string', default: '127.0.0.1', description: 'Interface the Kafka and HTTP listeners bind to (loopback unless told otherwise)' },
+  advertisedHost: { kind: 'nullableString', default: null, description: 'Host name given to clients in Metadata; defaults to host' },
+  port: { kind: 'int', default: 9092, min: 0, max: 65535, description: 'Kafka wire-protocol port (0 = any free port)' },
+  httpPort: { kind: 'int', default: 9080, min: -1, max: 65535, description: 'HTTP/WebSocket port (0 = any free port, -1 = disabled)' },
+  brokerId: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, description: 'Node id reported in Metadata' },
+  fetchMode: { kind: 'fetchMode', default: 'sendfile', description: `Default fetch mode for new connections: ${FETCH_MODES.join(', ')}` },
+  sgDma: { kind: 'bool', default: false, description: 'Model a NIC with scatter/gather DMA: sendfile counts zero CPU copies' },
+  pageCacheMb: { kind: 'int', default: PAGE_CACHE_BYTES_DEFAULT / MiB, min: Math.ceil(PAGE_CACHE_BYTES_MIN / MiB), max: PAGE_CACHE_BYTES_MAX / MiB, description: 'Simulated page-cache capacity in MiB' },
+  pageCachePolicy: { kind: 'policy', default: 'two-list', description: "Simulated reclaim policy: 'two-list' (Linux active/inactive) or 'lru'" },
+  segmentBytes: { kind: 'int', default: SEGMENT_BYTES_DEFAULT, min: SEGMENT_BYTES_MIN, max: SEGMENT_BYTES_MAX, description: 'Segment size before rolling' },
+  segmentMs: { kind: 'int', default: SEGMENT_MS_DEFAULT, min: 1, max: Number.MAX_SAFE_INTEGER, description: 'Segment age before rolling' },
+  retentionBytes: { kind: 'int', default: -1, min: -1, max: Number.MAX_SAFE_INTEGER, description: 'Per-partition size above which the oldest segments are deleted (-1 = unlimited)' },
+  retentionMs: { kind: 'int', default: 7 * 24 * 3600 * 1000, min: -1, max: Number.MAX_SAFE_INTEGER, description: 'Age after which closed segments are deleted (-1 = unlimited)' },
+  flushIntervalMessages: { kind: 'number', default: Infinity, min: 1, max: Infinity, description: 'fsync after this many messages (Kafka flush.messages; default never)' },
+  flushIntervalMs: { kind: 'number', default: Infinity, min: 1, max: Infinity, description: 'fsync at least this often (Kafka flush.ms; default never)' },
+  messageBytesMax: { kind: 'int', default: BATCH_BYTES_MAX_DEFAULT, min: 1024, max: BATCH_BYTES_MAX_CEILING, description: 'Largest record batch accepted (Kafka max.message.bytes)' },
+  frameBytesMax: { kind: 'int', default: FRAME_BYTES_MAX_DEFAULT, min: 64 * 1024, max: 1024 * MiB, description: 'Largest Kafka request frame accepted' },
+  connectionsMax: { kind: 'int', default: CONNECTIONS_MAX_DEFAULT, min: 1, max: 65536, description: 'Most simultaneous Kafka connections' },
+  autoCreateTopics: { kind: 'bool', default: true, description: 'Create unknown topics on Metadata requests (Kafka auto.create.topics.enable)' },
+  defaultPartitions: { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, description: 'Partitions of an auto-created topic' },
+  httpToken: { kind: 'nullableString', default: null, description: 'Bearer token required on every HTTP route but /healthz when set' },
+  httpBodyBytesMax: { kind: 'int', default: 8 * MiB, min: 1024, max: 256 * MiB, description: 'Largest HTTP request body accepted' },
+  logLevel: { kind: 'string', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+export interface BrokerConfig {
+  dataDir: string;
+  host: string;
+  advertisedHost: string | null;
+  port: number;
+  httpPort: number;
+  brokerId: number;
+  fetchMode: FetchMode;
+  sgDma: boolean;
+  pageCacheMb: number;
+  pageCachePolicy: 'two-list' | 'lru';
+  segmentBytes: number;
+  segmentMs: number;
+  retentionBytes: number;
+  retentionMs: number;
+  flushIntervalMessages: number;
+  flushIntervalMs: number;
+  messageBytesMax: number;
+  frameBytesMax: number;
+  connectionsMax: number;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  httpToken: string | null;
+  httpBodyBytesMax: number;
+  logLevel: string;
+}
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function envName(name: string): string {
+  return `COPYLESS_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+function invalid(name: string, message: string): CopylessError {
+  return new CopylessError('INVALID_CONFIG', `${name} (--${kebab(name)}, ${envName(name)}): ${message}`, { field: name });
+}
+
+/** Parse one option value from a string (flag or env var) or a JSON value (config file). */
+export function parseOption(name: OptionName, raw: unknown): unknown {
+  const spec: OptionSpec = OPTIONS[name];
+  if (raw === null && spec.kind === 'nullableString') return null;
+  switch (spec.kind) {
+    case 'string':
+    case 'nullableString':
+      if (typeof raw !== 'string' || raw.length === 0) throw invalid(name, 'expected a non-empty string');
+      return raw;
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1' || raw === 'yes' || raw === 'on') return true;
+      if (raw === 'false' || raw === '0' || raw === 'no' || raw === 'off') return false;
+      throw invalid(name, `expected true or false, got ${JSON.stringify(raw)}`);
+    }
+    case 'fetchMode':
+      if (typeof raw !== 'string' || !(FETCH_MODES as readonly string[]).includes(raw)) {
+        throw invalid(name, `expected one of ${FETCH_MODES.join(', ')}, got ${JSON.stringify(raw)}`);
+      }
+      return raw;
+    case 'policy':
+      if (raw !== 'two-list' && raw !== 'lru') throw invalid(name, `expected two-list or lru, got ${JSON.stringify(raw)}`);
+      return raw;
+    case 'int':
+    case 'number': {
+      const n = typeof raw === 'number' ? raw : raw === 'Infinity' || raw === 'never' ? Infinity : Number(raw);
+      if (Number.isNaN(n) || (spec.kind === 'int' && !Number.isInteger(n))) {
+        throw invalid(name, `expected ${spec.kind === 'int' ? 'an integer' : 'a number'}, got ${JSON.stringify(raw)}`);
+      }
+      if (spec.min !== undefined && n < spec.min) throw invalid(name, `${n} is below the minimum ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) throw invalid(name, `${n} is above the maximum ${spec.max}`);
+      return n;
+    }
+  }
+}
+
+export function defaultConfig(): BrokerConfig {
+  return Object.fromEntries(Object.entries(OPTIONS).map(([k, v]) => [k, v.default])) as unknown as BrokerConfig;
+}
+
+/**
+ * Resolve the configuration: defaults < config file < env < explicit values
+ * (flags, or a test's overrides). Unknown keys in the file are refused so a
+ * typo never silently falls back to a default.
+ */
+export function resolveConfig(o: {
+  overrides?: Partial<Record<OptionName, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  configFile?: string | null;
+}): BrokerConfig {
+  const cfg = defaultConfig() as unknown as Record<string, unknown>;
+  const names = Object.keys(OPTIONS) as OptionName[];
+  if (o.configFile) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(o.configFile, 'utf8'));
+    } catch (e) {
+      throw new CopylessError('INVALID_CONFIG', `config file ${o.configFile}: ${(e as Error).message}`, { field: 'config' });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new CopylessError('INVALID_CONFIG', `config file ${o.configFile}: expected a JSON object`, { field: 'config' });
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!(k in OPTIONS)) throw new CopylessError('INVALID_CONFIG', `config file ${o.configFile}: unknown option ${k}`, { field: k });
+      cfg[k] = parseOption(k as OptionName, v);
+    }
+  }
+  const env = o.env ?? {};
+  for (const name of names) {
+    const v = env[envName(name)];
+    if (v !== undefined && v !== '') cfg[name] = parseOption(name, v);
+  }
+  for (const [k, v] of Object.entries(o.overrides ?? {})) {
+    if (v === undefined) continue;
+    if (!(k in OPTIONS)) throw new CopylessError('INVALID_CONFIG', `unknown option ${k}`, { field: k });
+    cfg[k] = parseOption(k as OptionName, v);
+  }
+  return cfg as unknown as BrokerConfig;
+}

@@ -1,0 +1,20 @@
+// Every Kafka API the listener serves, by API key, and what it advertises in
+// ApiVersions: the codec's version range for exactly the APIs with a handler,
+// so a client is never told about an API the broker cannot answer.
+
+import { SUPPORTED_VERSIONS } from '../../src/protocol/index.ts';
+import type { Broker } from '../broker.ts';
+import type { Handler } from './context.ts';
+import { coreHandlers } from './handlers.ts';
+import { groupHandlers } from './group-handlers.ts';
+
+export interface HandlerRegistry {
+  handlers: ReadonlyMap<number, Handler>;
+  advertised: ReadonlyMap<number, { min: number; max: number }>;
+}
+
+export function buildHandlers(_broker: Broker): HandlerRegistry {
+  const handlers = new Map<number, Handler>([...coreHandlers, ...groupHandlers]);
+  const advertised = new Map([...SUPPORTED_VERSIONS].filter(([key]) => handlers.has(key)).sort((a, b) => a[0] - b[0]));
+  return { handlers, advertised };
+}

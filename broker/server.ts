@@ -1,0 +1,81 @@
+// Wires a running broker together: storage and core, the Kafka listener, the
+// HTTP/WebSocket server, and an orderly stop. Used by main.ts, by tests (port
+// 0, temp data dir) and by the benchmark runner.
+
+import type { Logger } from 'pino';
+import { CopylessError } from '../src/errors.ts';
+import { isModelledMode } from '../src/fetch/fetch-mode.ts';
+import { resolveConfig, type BrokerConfig, type OptionName } from './config.ts';
+import { Broker } from './broker.ts';
+import { GroupCoordinator } from './groups/coordinator.ts';
+import { createLogger } from './logger.ts';
+import { KafkaListener } from './kafka/listener.ts';
+import { buildHandlers } from './kafka/registry.ts';
+import { startHttp, type HttpServerHandle } from './http/server.ts';
+import { native } from './native/index.ts';
+
+export interface RunningBroker {
+  readonly host: string;
+  readonly port: number;
+  readonly httpPort: number | null;
+  readonly broker: Broker;
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a broker. `cfg` holds explicit option values (flags, or a test's
+ * overrides); env vars and the config file apply only when given in `o`.
+ */
+export async function startBroker(
+  cfg: Partial<Record<OptionName, unknown>>,
+  o: { logLevel?: string; logger?: Logger; env?: NodeJS.ProcessEnv; configFile?: string | null } = {},
+): Promise<RunningBroker> {
+  const config = resolveConfig({ overrides: cfg, env: o.env, configFile: o.configFile });
+  if (o.logLevel) config.logLevel = o.logLevel;
+  const logger = o.logger ?? createLogger(config.logLevel);
+  if (!native.available) {
+    logger.warn({ reason: native.reason }, 'native fetch modes (native-sendfile, native-copy) are unavailable');
+  }
+  if (!isModelledMode(config.fetchMode) && !native.available) {
+    throw new CopylessError('FETCH_MODE_UNAVAILABLE', `fetchMode ${config.fetchMode} needs the native addon, which is unavailable: ${native.reason}`, {
+      field: 'fetchMode',
+    });
+  }
+  const broker = new Broker(config, logger);
+  broker.open();
+  const groups = new GroupCoordinator({ broker, meta: broker.meta, logger });
+  broker.groups = groups;
+  const listener = new KafkaListener(broker, buildHandlers(broker), logger);
+  let http: HttpServerHandle | null = null;
+  try {
+    broker.kafkaPort = await listener.listen(config.host, config.port);
+    if (config.httpPort >= 0) http = await startHttp(broker, logger);
+  } catch (e) {
+    await listener.close().catch(() => {});
+    await groups.close();
+    await broker.close();
+    throw e;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    host: config.host,
+    port: broker.kafkaPort,
+    httpPort: http?.port ?? null,
+    broker,
+    config,
+    logger,
+    close() {
+      closing ??= (async () => {
+        broker.closing = true;
+        // First, so parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) instead of holding up the listener's drain.
+        await groups.close();
+        await Promise.all([listener.close(), http?.close()]);
+        await broker.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,12 @@
+// The copyless client SDK: a typed, kafkajs-shaped client for copyless and
+// for any Kafka broker (classic protocol versions).
+
+export { Copyless, type CopylessConfig } from './copyless.ts';
+export { Producer, type ProducerOptions, type ProducerRecord, type Message, type RecordMetadata, type Acks, type Compression, type Headers } from './producer.ts';
+export { Consumer, type ConsumerOptions, type AssignmentSpec, type Batch, type RunOptions, type OffsetSpec, type PartitionPosition } from './consumer.ts';
+export { Fetcher, type ConsumedMessage, type FetchAccounting } from './fetcher.ts';
+export { Admin, type TopicSpec, type TopicDescription, type PartitionDescription, type SegmentDescription, type BrokerInfo, type BrokerStats, type FetchModeStats } from './admin.ts';
+export { createDefaultPartitioner, partitionForKey, type Partitioner, type PartitionerArgs } from './partitioner.ts';
+export { murmur2, toPositive } from './murmur2.ts';
+export type { RetryOptions } from './retry.ts';
+export { CopylessError, ErrorCode, isCopylessError } from '../src/errors.ts';
