@@ -1,0 +1,68 @@
+// Proves broker configuration precedence (flag > env > file > default), that a
+// bad value is refused with INVALID_CONFIG naming the flag and env var, and
+// that the README's configuration table lists every option.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OPTIONS, defaultConfig, envName, kebab, resolveConfig } from '../../broker/config.ts';
+import { CopylessError } from '../../src/errors.ts';
+import { tempDir } from '../helpers/broker.ts';
+
+describe('broker config', () => {
+  it('applies defaults < config file < env < explicit values', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'c.json');
+    fs.writeFileSync(file, JSON.stringify({ port: 1111, pageCacheMb: 64, fetchMode: 'copy' }));
+    const cfg = resolveConfig({
+      configFile: file,
+      env: { COPYLESS_PORT: '2222', COPYLESS_SG_DMA: 'true' },
+      overrides: { port: 3333 },
+    });
+    expect(cfg.port).toBe(3333);
+    expect(cfg.sgDma).toBe(true);
+    expect(cfg.pageCacheMb).toBe(64);
+    expect(cfg.fetchMode).toBe('copy');
+    expect(cfg.dataDir).toBe(defaultConfig().dataDir);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('parses never/Infinity for flush intervals', () => {
+    expect(resolveConfig({ env: { COPYLESS_FLUSH_INTERVAL_MS: 'never' } }).flushIntervalMs).toBe(Infinity);
+    expect(resolveConfig({ overrides: { flushIntervalMessages: '100' } }).flushIntervalMessages).toBe(100);
+  });
+
+  it.each([
+    [{ port: 70000 }, /port \(--port, COPYLESS_PORT\): 70000 is above the maximum 65535/],
+    [{ fetchMode: 'zero' }, /fetchMode .* expected one of copy, mmap, sendfile, splice, native-sendfile, native-copy/],
+    [{ segmentBytes: 1000 }, /segmentBytes .* below the minimum 1048576/],
+    [{ autoCreateTopics: 'maybe' }, /expected true or false/],
+    [{ pageCachePolicy: 'fifo' }, /expected two-list or lru/],
+    [{ nope: 1 }, /unknown option nope/],
+  ])('refuses %j with INVALID_CONFIG naming the option', (overrides, message) => {
+    try {
+      resolveConfig({ overrides: overrides as never });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CopylessError);
+      expect((e as CopylessError).errorName).toBe('INVALID_CONFIG');
+      expect((e as Error).message).toMatch(message);
+    }
+  });
+
+  it('refuses unknown keys in the config file', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'c.json');
+    fs.writeFileSync(file, JSON.stringify({ prot: 1 }));
+    expect(() => resolveConfig({ configFile: file })).toThrow(/unknown option prot/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('documents every option in the README configuration table', () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(OPTIONS)) {
+      expect(readme).toContain(`\`--${kebab(name)}\``);
+      expect(readme).toContain(`\`${envName(name)}\``);
+    }
+  });
+});
