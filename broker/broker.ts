@@ -61,8 +61,14 @@ export interface ServedRecords {
   mode: FetchMode;
   /** Per partition of the FetchResult, in order: the records field (null when there is no data). */
   records: Array<RecordsParts | null>;
-  /** Counted by the model for modelled modes; for native modes filled by `completeNative` after the real send. */
+  /** Counted by the model for modelled modes; for native modes filled by `complete` after the real send. */
   accounting: FetchAccounting | null;
+  /**
+   * Finish the accounting once the adapter knows the response's header bytes
+   * (and, for native modes, the addon's real counts), and add it to the
+   * per-mode stats. Idempotent; returns the final accounting.
+   */
+  complete(o: { headerBytes?: number; real?: NativeSendResult }): FetchAccounting;
   /** Unpin pages and drop segment references once the bytes have left (socket write callback). Idempotent. */
   release(): void;
 }
@@ -104,6 +110,8 @@ export interface Telemetry {
 }
 
 const NO_TELEMETRY: Telemetry = { request() {}, bytesIn() {}, bytesOut() {} };
+
+const NO_NATIVE_SEND: NativeSendResult = { bytes: 0, syscalls: 0, sendfileCalls: 0, writeCalls: 0, preadCalls: 0, pollCalls: 0, eagain: 0 };
 
 /** Topic-level config names accepted from Kafka CreateTopics, mapped to our LogConfig fields. */
 export const TOPIC_CONFIG_NAMES: Record<string, keyof LogConfig> = {
@@ -436,7 +444,7 @@ export class Broker extends EventEmitter {
         const chunk: FileRangeChunk = { external: true, byteLength: p.slice.length, fd: p.slice.fd, position: p.slice.position };
         return { byteLength: p.slice.length, parts: [chunk] };
       });
-      return { mode, records, accounting: null, release: () => result.release() };
+      return this.served(mode, records, null, () => result.release());
     }
     const withData = result.partitions.filter((p) => p.slice !== null);
     const refs = withData.map((p) => ({
@@ -445,40 +453,61 @@ export class Broker extends EventEmitter {
       length: p.slice!.length,
       segmentKey: `${p.topic}-${p.partition}/${p.slice!.segmentBaseOffset}`,
     }));
-    let served;
+    let modelled;
     try {
-      served = this.fetchModel.serve(mode, refs, { sgDma: o.sgDma ?? this.config.sgDma });
+      modelled = this.fetchModel.serve(mode, refs, { sgDma: o.sgDma ?? this.config.sgDma });
     } catch (e) {
       result.release();
       throw e;
     }
     let i = 0;
-    const records = result.partitions.map((p): RecordsParts | null => {
-      if (!p.slice) return null;
-      return { byteLength: p.slice.length, parts: served.parts[i++] };
+    const records = result.partitions.map((p): RecordsParts | null => (p.slice ? { byteLength: p.slice.length, parts: modelled.parts[i++] } : null));
+    return this.served(mode, records, modelled.accounting, () => {
+      modelled.release();
+      result.release();
     });
-    if (refs.length > 0) this.fetchStats.record(mode, served.accounting);
+  }
+
+  private served(mode: FetchMode, records: Array<RecordsParts | null>, modelled: FetchAccounting | null, free: () => void): ServedRecords {
+    const bytes = records.reduce((n, r) => n + (r?.byteLength ?? 0), 0);
+    const stats = this.fetchStats;
+    let completed: FetchAccounting | null = null;
     let released = false;
-    return {
+    const served: ServedRecords = {
       mode,
       records,
-      accounting: served.accounting,
+      accounting: modelled,
+      complete({ headerBytes = 0, real }) {
+        if (completed) return completed;
+        if (modelled) {
+          completed = modelled;
+          if (headerBytes > 0) {
+            completed.headerSyscalls = 1;
+            completed.headerBytes = headerBytes;
+          }
+        } else {
+          // Native: the addon's counts already include the header writes.
+          completed = nativeAccounting(mode as 'native-sendfile' | 'native-copy', { ...(real ?? NO_NATIVE_SEND), bytes });
+          completed.headerBytes = headerBytes;
+        }
+        served.accounting = completed;
+        if (bytes > 0) stats.record(mode, completed);
+        return completed;
+      },
       release() {
         if (released) return;
         released = true;
-        served.release();
-        result.release();
+        // An adapter that never reported header bytes still gets its modelled fetch counted.
+        if (modelled && !completed) served.complete({});
+        free();
       },
     };
+    return served;
   }
 
   /** Count a native fetch from the addon's real system-call counts. */
   completeNative(served: ServedRecords, real: NativeSendResult): FetchAccounting {
-    const bytes = served.records.reduce((n, r) => n + (r?.byteLength ?? 0), 0);
-    const acc = nativeAccounting(served.mode as 'native-sendfile' | 'native-copy', { ...real, bytes });
-    if (bytes > 0) this.fetchStats.record(served.mode, acc);
-    served.accounting = acc;
-    return acc;
+    return served.complete({ real });
   }
 
   // ----------------------------------------------------------- list offsets

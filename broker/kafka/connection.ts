@@ -199,10 +199,15 @@ export class KafkaConnection {
       this.closed = true;
       return;
     }
-    this.broker.telemetry.bytesOut('kafka', chunksByteLength(chunks));
+    const frameBytes = chunksByteLength(chunks);
+    this.broker.telemetry.bytesOut('kafka', frameBytes);
     const served = result.served;
-    if (served && !isModelledMode(served.mode)) return this.writeNative(chunks, result);
-    this.writeChunks(chunks as Buffer[], served ? () => served.release() : undefined);
+    if (!served) return this.writeChunks(chunks as Buffer[]);
+    const headerBytes = frameBytes - served.records.reduce((n, r) => n + (r?.byteLength ?? 0), 0);
+    if (!isModelledMode(served.mode)) return this.writeNative(chunks, result, headerBytes);
+    const accounting = served.complete({ headerBytes });
+    if (result.accountingTrailer) patchAccountingTrailer(chunks[chunks.length - 1] as Buffer, accountingToPairs(accounting));
+    this.writeChunks(chunks as Buffer[], () => served.release());
   }
 
   /** One corked burst: libuv turns it into writev of the views; nothing is concatenated. */
@@ -220,7 +225,7 @@ export class KafkaConnection {
    * CopylessFetch trailer carries the real counts, so it is patched and
    * written after the native send returns.
    */
-  private async writeNative(chunks: Chunk[], result: HandlerResult): Promise<void> {
+  private async writeNative(chunks: Chunk[], result: HandlerResult, headerBytes: number): Promise<void> {
     const served = result.served!;
     let trailer: Buffer | null = null;
     if (result.accountingTrailer) trailer = chunks.pop() as Buffer;
@@ -229,7 +234,7 @@ export class KafkaConnection {
     );
     try {
       const real = await sendSequence(this.socket, items, { mode: served.mode === 'native-sendfile' ? 'sendfile' : 'copy' });
-      const accounting = this.broker.completeNative(served, real);
+      const accounting = served.complete({ headerBytes, real });
       if (trailer) {
         patchAccountingTrailer(trailer, accountingToPairs(accounting));
         this.socket.write(trailer);
