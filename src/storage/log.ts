@@ -74,6 +74,8 @@ export interface PartitionLogOptions {
 type PendingBatch = AppendedBatch & { lastOffsetDelta: number };
 
 const noop = (): void => {};
+/** The epoch stamped on appended batches when the caller gives none: a single broker is leader in epoch 0 forever. */
+export const LEADER_EPOCH_DEFAULT = 0;
 
 export class PartitionLog {
   readonly topic: string;
@@ -157,8 +159,8 @@ export class PartitionLog {
   /**
    * Appends a producer's payload (one or more v2 batches). Every batch is
    * validated before anything is written, so a bad payload appends nothing;
-   * then baseOffset (and the leader epoch, when given) is patched in place,
-   * outside the CRC, and the bytes are appended unchanged.
+   * then baseOffset and partitionLeaderEpoch (default LEADER_EPOCH_DEFAULT)
+   * are patched in place, outside the CRC, and the bytes are appended unchanged.
    */
   append(payload: Buffer, o: { leaderEpoch?: number } = {}): AppendResult {
     this.checkOpen();
@@ -175,7 +177,7 @@ export class PartitionLog {
     const segment = this.maybeRoll(payload.length, next - 1, nowMs);
     for (const b of batches) {
       setBaseOffset(payload, b.at, b.lastOffset - b.lastOffsetDelta);
-      if (o.leaderEpoch !== undefined) setPartitionLeaderEpoch(payload, b.at, o.leaderEpoch);
+      setPartitionLeaderEpoch(payload, b.at, o.leaderEpoch ?? LEADER_EPOCH_DEFAULT);
     }
     segment.append(payload, batches, { indexIntervalBytes: this.config.indexIntervalBytes, nowMs });
     const records = next - baseOffset;
@@ -285,7 +287,7 @@ export class PartitionLog {
     this.lastFlushMs = this.now();
   }
 
-  /** flushIntervalMs: flushes when unflushed data is at least that old (called by the log manager's timer). */
+  /** flushIntervalMs (Kafka flush.ms): flushes when something is unflushed and the last flush is that long ago; the log manager's timer calls it. */
   flushIfDue(nowMs = this.now()): Promise<void> | null {
     if (this.state !== 'open' || this.logEndOffset <= this.recoveryOffset) return null;
     if (nowMs - this.lastFlushMs < this.config.flushIntervalMs) return null;

@@ -59,9 +59,9 @@ export interface LoadOptions {
   logger?: RecoveryLogger;
 }
 
-/** Reads file ranges through one reusable buffer. */
+/** Reads file ranges in chunks of up to RECOVERY_READ_BYTES through one reusable buffer. */
 class ChunkReader {
-  private buf = Buffer.alloc(RECOVERY_READ_BYTES);
+  private buf = Buffer.alloc(0);
   private start = 0;
   private end = 0;
 
@@ -73,8 +73,9 @@ class ChunkReader {
   /** A view of [position, position + length); the caller checked it lies inside the file. */
   bytes(position: number, length: number): Buffer {
     if (position < this.start || position + length > this.end) {
-      if (length > this.buf.length) this.buf = Buffer.alloc(length);
-      const n = readFully(this.fd, this.buf, 0, Math.min(this.buf.length, this.fileSize - position), position);
+      const want = Math.max(length, Math.min(RECOVERY_READ_BYTES, this.fileSize - position));
+      if (want > this.buf.length) this.buf = Buffer.allocUnsafe(want);
+      const n = readFully(this.fd, this.buf, 0, want, position);
       this.start = position;
       this.end = position + n;
       if (n < length) throw new Error(`short read of ${n}/${length} bytes at ${position}`);
@@ -139,7 +140,7 @@ export function recoverSegment(segment: Segment, o: { indexIntervalBytes: number
  * there to the end of the file must be valid (the active segment's tail).
  * Returns why it cannot be trusted, or null.
  */
-function checkTrusted(segment: Segment, toEnd: boolean, indexIntervalBytes: number): string | null {
+function checkTrusted(segment: Segment, toEnd: boolean): string | null {
   const entry = segment.lastIndexEntry();
   const fileSize = segment.sizeBytes;
   const reader = new ChunkReader(segment.fd, fileSize);
@@ -201,7 +202,8 @@ export function loadSegments(o: LoadOptions): { segments: Segment[]; recoveryPoi
     const { segment, problems } = Segment.load({ ...segOptions, baseOffset: bases[i] });
     segments.push(segment);
     const isLast = i === bases.length - 1;
-    const why = problems.length > 0 ? problems.join('; ') : segment.baseOffset >= recoverFrom ? 'unclean shutdown' : checkTrusted(segment, isLast, o.indexIntervalBytes);
+    let why: string | null = problems.join('; ') || null;
+    if (why === null) why = segment.baseOffset >= recoverFrom ? 'unclean shutdown' : checkTrusted(segment, isLast);
     let truncated = 0;
     if (why !== null) {
       o.logger?.warn({ segment: segment.logPath, why }, 'recovering segment');

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CopylessError } from '../errors.ts';
+import { PAGE_CACHE_BYTES_MIN } from '../limits.ts';
 import {
   BATCH_HEADER_BYTES,
   BATCH_OFFSETS_BYTES,
@@ -63,6 +64,14 @@ export interface SegmentOptions {
   pageCache: PageCache;
   indexBytesMax: number;
 }
+
+/**
+ * Appends enter the page cache in chunks of at most this many bytes: a write
+ * pins its pages while it copies, so one chunk must fit even the smallest cache
+ * (PAGE_CACHE_BYTES_MIN) next to pages pinned by fetches in flight. A batch may
+ * be up to BATCH_BYTES_MAX_CEILING (16 MiB), far more than that.
+ */
+const CACHE_WRITE_CHUNK_BYTES = PAGE_CACHE_BYTES_MIN / 2;
 
 /**
  * Header bytes copied out of the page cache when they straddle two frames that
@@ -193,7 +202,9 @@ export class Segment {
       }
       throw storageError('append to', this.logPath, e);
     }
-    this.pageCache.write(this.fileId, position, payload);
+    for (let at = 0; at < payload.length; at += CACHE_WRITE_CHUNK_BYTES) {
+      this.pageCache.write(this.fileId, position + at, payload.subarray(at, at + CACHE_WRITE_CHUNK_BYTES));
+    }
     for (const b of batches) this.indexBatch(position + b.at, b.lastOffset, b.maxTimestamp, b.totalBytes, o.indexIntervalBytes);
     this.size = position + payload.length;
     if (this.rollStartMs === null) this.rollStartMs = o.nowMs;

@@ -62,10 +62,17 @@ export function openLog(root: string, config: Partial<LogConfig> = {}, clock = {
   return t;
 }
 
-/** The slice's bytes, read through the page cache (as a copy fetch mode would). */
+/** Bytes per page-cache read: small enough for the smallest cache, whose pages a read pins while it runs. */
+const READ_CHUNK_BYTES = 32 * PAGE_BYTES;
+
+/** The slice's bytes, read through the page cache in chunks and copied (as a copy fetch mode would). */
 export function sliceBytes(pageCache: PageCache, s: LogSlice): Buffer {
-  const r = pageCache.read(s.fileId, s.position, s.length);
-  return Buffer.concat(r.views);
+  const parts: Buffer[] = [];
+  for (let at = 0; at < s.length; at += READ_CHUNK_BYTES) {
+    const r = pageCache.read(s.fileId, s.position + at, Math.min(READ_CHUNK_BYTES, s.length - at));
+    parts.push(Buffer.concat(r.views));
+  }
+  return Buffer.concat(parts);
 }
 
 /** Every record value of the log, read from its start with `maxBytes` per read. */

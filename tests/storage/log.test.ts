@@ -39,8 +39,10 @@ describe('append and read', () => {
     const s = t.log.read(0, MiB)!;
     const bytes = sliceBytes(t.pageCache, s);
     s.release();
-    expect(bytes.equals(Buffer.concat([first, two]))).toBe(true);
+    expect(bytes.equals(Buffer.concat([first, two]))).toBe(true); // the payloads were patched in place
     expect(readBatchHeader(bytes, 0)).toMatchObject({ baseOffset: 0, partitionLeaderEpoch: 7 });
+    expect(readBatchHeader(bytes, first.length)).toMatchObject({ baseOffset: 3, partitionLeaderEpoch: 0 });
+    expect(readBatchHeader(bytes, first.length + two.readInt32BE(8) + 12)).toMatchObject({ baseOffset: 5 });
     expect(decodeRecords(bytes).map((r) => [r.offset, r.value?.toString()])).toEqual([
       [0, 'a-0'], [1, 'a-1'], [2, 'a-2'], [3, 'b-0'], [4, 'b-1'], [5, 'c-0'],
     ]);
@@ -130,6 +132,17 @@ describe('append and read', () => {
     }
     expect(readAllValues(t, 5000)).toEqual(expected);
     expect(t.pageCache.stats().evictionsClean + t.pageCache.stats().evictionsDirty).toBeGreaterThan(0);
+  });
+
+  it('appends a batch larger than the whole page cache', () => {
+    t = openLog(root, { messageBytesMax: 2 * MiB });
+    t.log.close();
+    t.reopen({ cachePages: 64 });
+    const big = batch(1, { valueBytes: MiB, tag: 'big' });
+    expect(big.length).toBeGreaterThan(64 * 4096);
+    t.log.append(big);
+    t.log.append(batch(1, { tag: 'small' }));
+    expect(readAllValues(t, 100).map((r) => r.value)).toEqual(['big-0', 'small-0']);
   });
 });
 

@@ -117,6 +117,7 @@ describe('recovery of indexes', () => {
     t.log.close();
     expect(segmentFiles('.index').map((f) => fs.readFileSync(f))).toEqual(original);
     t.reopen({ cleanShutdown: true });
+    expect(t.log.append(batch(1)).baseOffset).toBe(values.length);
   });
 
   it('never trusts an index whose entries point outside the log or go backwards', () => {
