@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { CopylessError, ErrorCode, toCopylessError } from '../src/errors.ts';
-import { FETCH_BYTES_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../src/limits.ts';
+import { FETCH_BYTES_MAX, FETCH_PAGE_CACHE_SHARE_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../src/limits.ts';
 import { validateTopicName } from '../src/topic-name.ts';
 import { PageCache } from '../src/storage/page-cache.ts';
 import { LogManager } from '../src/storage/log-manager.ts';
@@ -356,7 +356,8 @@ export class Broker extends EventEmitter {
   }
 
   private readOnce(spec: FetchRequestSpec): FetchResult {
-    let budget = Math.min(Math.max(0, spec.maxBytes), FETCH_BYTES_MAX);
+    const cacheShare = Math.floor(this.config.pageCacheMb * MiB * FETCH_PAGE_CACHE_SHARE_MAX);
+    let budget = Math.min(Math.max(0, spec.maxBytes), FETCH_BYTES_MAX, cacheShare);
     let bytes = 0;
     const partitions: FetchPartitionResult[] = [];
     for (const req of spec.partitions) {

@@ -43,6 +43,14 @@ export const INDEX_BYTES_MAX = 10 * MiB;
 export const FRAME_BYTES_MAX_DEFAULT = 64 * MiB;
 /** Largest Fetch response the broker builds for one request, whatever the client asks (`fetchBytesMax`). */
 export const FETCH_BYTES_MAX = 64 * MiB;
+/**
+ * Largest share of the simulated page cache one fetch may read. Zero-copy
+ * modes pin the pages they hand to the socket until the write completes, so a
+ * fetch near the cache's size would leave nothing to reclaim (the kernel would
+ * stall the reader instead); a quarter leaves room for concurrent fetches and
+ * appends.
+ */
+export const FETCH_PAGE_CACHE_SHARE_MAX = 0.25;
 /** Longest long-poll a Fetch may ask for (`fetchWaitMsMax`); Kafka clients use 500 ms to 5 s. */
 export const FETCH_WAIT_MS_MAX = 30_000;
 /** Most simultaneous client connections (`connectionsMax`). */
@@ -172,3 +180,20 @@ export const GROUP_MEMBERS_MAX = 1_000;
 export const GROUP_OFFSET_METADATA_BYTES_MAX = 4_096;
 
 check(GROUP_SESSION_TIMEOUT_MS_MIN <= GROUP_SESSION_TIMEOUT_MS_MAX, 'the session timeout range must not be empty');
+
+// Consumer-group members of the client SDK (client/group/).
+
+/** Group member: session timeout asked of the coordinator (`sessionTimeoutMs`); kafkajs's default, inside the broker's default range. */
+export const CONSUMER_SESSION_TIMEOUT_MS_DEFAULT = 30_000;
+/** Group member: how long the coordinator waits for every member to rejoin (`rebalanceTimeoutMs`); kafkajs's default. */
+export const CONSUMER_REBALANCE_TIMEOUT_MS_DEFAULT = 60_000;
+/** Group member: heartbeat period (`heartbeatIntervalMs`); Kafka's `heartbeat.interval.ms`. Also how late a member may learn of a rebalance. */
+export const CONSUMER_HEARTBEAT_INTERVAL_MS_DEFAULT = 3_000;
+/** Group member: period of automatic commits of processed positions (`autoCommitIntervalMs`); Kafka's `auto.commit.interval.ms`. */
+export const CONSUMER_AUTO_COMMIT_INTERVAL_MS_DEFAULT = 5_000;
+
+check(CONSUMER_HEARTBEAT_INTERVAL_MS_DEFAULT < CONSUMER_SESSION_TIMEOUT_MS_DEFAULT, 'several heartbeats must fit in one session');
+check(
+  CONSUMER_SESSION_TIMEOUT_MS_DEFAULT >= GROUP_SESSION_TIMEOUT_MS_MIN && CONSUMER_SESSION_TIMEOUT_MS_DEFAULT <= GROUP_SESSION_TIMEOUT_MS_MAX,
+  'a default member must be accepted by a default coordinator',
+);

@@ -9,7 +9,7 @@ import { ApiKey } from '../../src/protocol/index.ts';
 import { accountingToPairs, emptyAccounting } from '../../src/fetch/accounting.ts';
 import { parseFetchMode } from '../../src/fetch/fetch-mode.ts';
 import { topicNameProblem } from '../../src/topic-name.ts';
-import type { FetchRequestSpec } from '../broker.ts';
+import type { FetchRequestSpec, ServedRecords } from '../broker.ts';
 import { kafkaErrorCode, type Handler, type HandlerResult, type RequestContext } from './context.ts';
 
 const CLUSTER_ID = 'copyless-local';
@@ -150,7 +150,15 @@ function fetchSpec(req: any): FetchRequestSpec {
 /** Fetch and CopylessFetch: long-poll in the core, then serve the slices with the connection's fetch mode. */
 async function serveFetch(ctx: RequestContext, req: any, withAccounting: boolean): Promise<HandlerResult> {
   const result = await ctx.broker.fetch(fetchSpec(req), ctx.conn.signal);
-  const served = ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });
+  let served: ServedRecords;
+  try {
+    served = ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });
+  } catch (e) {
+    // e.g. PAGE_CACHE_EXHAUSTED: every partition that had data reports the error; the client retries.
+    ctx.logger.warn({ err: toCopylessError(e).message }, 'fetch could not be served');
+    for (const p of result.partitions) if (p.slice) p.errorCode = toCopylessError(e).code;
+    served = ctx.broker.serve({ ...result, partitions: result.partitions.map((p) => ({ ...p, slice: null })), bytes: 0 }, 'copy');
+  }
   const byTopic = new Map<string, unknown[]>();
   result.partitions.forEach((p, i) => {
     let list = byTopic.get(p.topic);

@@ -179,3 +179,27 @@ describe('an unavailable fetch mode', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('a fetch larger than the page cache can hold', () => {
+  it('is clamped to a share of the cache and still served, never exhausting it', async () => {
+    const small = await startTestBroker({ pageCacheMb: 1 });
+    const c = await RawClient.connect(small.port);
+    await c.request(ApiKey.CreateTopics, 3, {
+      topics: [{ name: 'modes', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
+    for (let b = 0; b < 32; b++) {
+      const records = encodeRecordBatch(Array.from({ length: 64 }, () => ({ value: Buffer.alloc(1000, b) })));
+      await c.request(ApiKey.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'modes', partitionData: [{ index: 0, records }] }] });
+    }
+    await c.request(ApiKey.CopylessSetFetchMode, 0, { json: JSON.stringify({ mode: 'sendfile' }) });
+    const r = await c.request(ApiKey.Fetch, 11, fetchBody([{ partition: 0, offset: 0 }], 64 * MiB));
+    const p = r.responses[0].partitions[0];
+    expect(p.errorCode).toBe(0);
+    expect(p.records.length).toBeGreaterThan(0);
+    expect(p.records.length).toBeLessThanOrEqual(MiB / 4);
+    c.close();
+    await small.destroy();
+  });
+});
