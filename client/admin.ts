@@ -2,13 +2,16 @@
 //
 // CreateTopics and DeleteTopics go to the controller named by Metadata, as
 // Kafka requires. The extension APIs (broker info, stats, describe with
-// segments, drop caches) exist only on copyless: each carries one JSON
-// document each way; against Kafka they fail with UNSUPPORTED_VERSION.
+// segments, drop caches, consumer groups with lag, offset resets) exist only
+// on copyless: each carries one JSON document each way; against Kafka they
+// fail with UNSUPPORTED_VERSION. The group calls go through a GroupClient
+// (client/group/), which owns the group APIs' version table.
 
 import { CopylessError, ErrorCode } from '../src/errors.ts';
 import { ApiKey, API_NAMES } from '../src/protocol/index.ts';
 import type { CopylessJsonResponse, CreateTopicsResponse, DeleteTopicsResponse, MetadataResponse } from '../src/protocol/index.ts';
 import { type Cluster, kafkaError } from './cluster.ts';
+import { GroupClient } from './group/group-client.ts';
 
 export interface TopicSpec {
   topic: string;
@@ -70,10 +73,60 @@ export interface BrokerStats {
   pageCache: Record<string, unknown>;
 }
 
+/** A consumer group as CopylessGroups lists it. */
+export interface GroupSummary {
+  groupId: string;
+  state: 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+  /** 'consumer' for Kafka consumers; '' for a group that only has committed offsets. */
+  protocolType: string;
+  members: number;
+}
+
+/** One partition of a group's lag report. */
+export interface GroupLagPartition {
+  topic: string;
+  partition: number;
+  /** -1 when nothing is committed. */
+  committedOffset: number;
+  logEndOffset: number;
+  logStartOffset: number;
+  /** logEndOffset - max(committedOffset, logStartOffset). */
+  lagMessages: number;
+  /** Bytes of the log from the committed position to its end. */
+  lagBytes: number;
+  /** Age of the first unconsumed message; null when the lag is 0. */
+  oldestUnconsumedAgeMs: number | null;
+  /** The member that owns the partition in the current assignment, else null. */
+  memberId: string | null;
+  metadata: string | null;
+  commitTimestamp: number | null;
+}
+
+export interface GroupDescription extends GroupSummary {
+  /** The assignor of the current generation. */
+  protocol: string | null;
+  generationId: number;
+  memberList: { memberId: string; clientId: string; clientHost: string; assignment: { topic: string; partitions: number[] }[] }[];
+  /** Every partition with a commit or an owner, sorted by topic then partition. */
+  partitions: GroupLagPartition[];
+  totalLag: number;
+}
+
+export interface ResetOffsetsSpec {
+  topic: string;
+  /** Default: every partition of the topic. */
+  partitions?: number[];
+  to: 'earliest' | 'latest' | 'offset';
+  /** With to: 'offset'; clamped by the broker into [logStartOffset, logEndOffset]. */
+  offset?: number;
+}
+
 const TOPIC_REQUEST_TIMEOUT_MS = 30_000;
+const RESET_TARGETS = ['earliest', 'latest', 'offset'];
 
 export class Admin {
   private readonly cluster: Cluster;
+  private groupClient: GroupClient | null = null;
 
   constructor(cluster: Cluster) {
     this.cluster = cluster;
@@ -84,7 +137,48 @@ export class Admin {
   }
 
   async disconnect(): Promise<void> {
+    const groups = this.groupClient;
+    this.groupClient = null;
+    await groups?.close();
     await this.cluster.disconnect();
+  }
+
+  // ---- consumer groups (copyless only) --------------------------------------
+
+  /** Every group with members or committed offsets, sorted by id. */
+  async listGroups(): Promise<GroupSummary[]> {
+    return (await this.groups().json<{ groups: GroupSummary[] }>(ApiKey.CopylessGroups, {})).groups;
+  }
+
+  /** Members, assignments and per-partition lag; GROUP_ID_NOT_FOUND when the group has neither members nor commits. */
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    requireGroupId(groupId);
+    return this.groups().json<GroupDescription>(ApiKey.CopylessGroups, { groupId });
+  }
+
+  /**
+   * Moves a group's committed offsets of one topic; NON_EMPTY_GROUP while the
+   * group has members (they would overwrite them). Returns the new offsets.
+   */
+  async resetOffsets(groupId: string, o: ResetOffsetsSpec): Promise<{ topic: string; partition: number; offset: number }[]> {
+    requireGroupId(groupId);
+    if (!o || typeof o.topic !== 'string' || o.topic === '') throw new CopylessError('INVALID_REQUEST', 'resetOffsets needs { topic, to }', { field: 'topic' });
+    if (!RESET_TARGETS.includes(o.to)) {
+      throw new CopylessError('INVALID_REQUEST', `to must be one of ${RESET_TARGETS.join(', ')}, got ${JSON.stringify(o.to)}`, { field: 'to' });
+    }
+    if (o.to === 'offset' && !(Number.isSafeInteger(o.offset) && o.offset! >= 0)) {
+      throw new CopylessError('INVALID_REQUEST', `offset must be an integer >= 0 with to: 'offset', got ${String(o.offset)}`, { field: 'offset' });
+    }
+    if (o.partitions !== undefined && !(Array.isArray(o.partitions) && o.partitions.every((p) => Number.isInteger(p) && p >= 0))) {
+      throw new CopylessError('INVALID_REQUEST', 'partitions must be an array of partition ids >= 0', { field: 'partitions' });
+    }
+    const payload = { groupId, topic: o.topic, partitions: o.partitions, to: o.to, offset: o.offset };
+    return (await this.groups().json<{ partitions: { topic: string; partition: number; offset: number }[] }>(ApiKey.CopylessResetOffsets, payload)).partitions;
+  }
+
+  private groups(): GroupClient {
+    this.groupClient ??= new GroupClient(this.cluster.o);
+    return this.groupClient;
   }
 
   /** True if at least one topic was created; false when every one already existed (as kafkajs). */
@@ -186,6 +280,10 @@ export class Admin {
     if (res.errorCode !== 0) throw kafkaError(res.errorCode, API_NAMES.get(apiKey) ?? `api ${apiKey}`, {}, res.errorMessage);
     return res.json;
   }
+}
+
+function requireGroupId(groupId: string): void {
+  if (typeof groupId !== 'string' || groupId === '') throw new CopylessError('INVALID_GROUP_ID', 'groupId must be a non-empty string', { field: 'groupId' });
 }
 
 /** With several brokers, each partition is described by its leader. */

@@ -1,8 +1,9 @@
 // The consumer: owns an assignment (which partitions, from which offsets) and
-// drives a Fetcher per partition leader. A consumer-group layer can be put on
-// top later: it decides the assignment (`assign`), seeds positions from
-// committed offsets (`seek`) and commits `position()`; nothing here needs to
-// change for that.
+// drives a Fetcher per partition leader. Without a groupId the caller picks
+// the partitions (`assign`); with one, the group layer (client/group/) does:
+// `run()` joins the group, takes the assignment and committed offsets as
+// positions, fetches until a rebalance is due, then stops the fetch loops,
+// commits what the handlers finished and joins again (Kafka's eager protocol).
 //
 // One fetch loop runs per leader broker, each on that broker's `fetch`
 // connection, so a long-poll on one broker never holds back data from
@@ -22,11 +23,13 @@ import type { CopylessJsonResponse, ListOffsetsResponse } from '../src/protocol/
 import { type Cluster, kafkaError } from './cluster.ts';
 import type { Connection } from './connection.ts';
 import { type ConsumedMessage, type FetchAccounting, type FetchedPartition, Fetcher } from './fetcher.ts';
+import { type GroupOptions, GroupSession, type PositionsOwner, resolveGroupOptions } from './group/group-session.ts';
+import type { OffsetToCommit } from './group/group-member.ts';
 import { backoffMs, sleep } from './retry.ts';
 
 export type OffsetSpec = number | 'earliest' | 'latest';
 
-export interface ConsumerOptions {
+export interface ConsumerOptions extends GroupOptions {
   /** copyless only: the fetch mode of this consumer's fetch connections (CopylessSetFetchMode). */
   fetchMode?: string;
   /** copyless only: scatter-gather DMA for the sendfile mode. */
@@ -137,12 +140,18 @@ export class Consumer {
   private handlerChain: Promise<void> = Promise.resolve();
   private fatal: Error | null = null;
   private inHandler = false;
+  /** The consumer-group layer; null without a groupId. */
+  private readonly group: GroupSession | null;
+  /** The current run() (group consumers finish theirs with a commit and a LeaveGroup). */
+  private runDone: Promise<void> | null = null;
 
   /** `cluster` must have been built with `Consumer.fetchConnectHook` as its onFetchConnect. */
   constructor(cluster: Cluster, o: ConsumerOptions = {}) {
     this.cluster = cluster;
     this.s = resolveConsumerOptions(o);
     this.fetcher = new Fetcher(cluster, { maxBytes: this.s.maxBytes, minBytes: this.s.minBytes, maxWaitMs: this.s.maxWaitMs });
+    const group = resolveGroupOptions(o);
+    this.group = group === null ? null : new GroupSession(cluster, group, this.s.allowAutoTopicCreation, this.positionsOwner());
   }
 
   /** Sets this consumer's fetch mode on each new fetch connection (re-applied after a reconnect). */
@@ -174,13 +183,51 @@ export class Consumer {
     }
   }
 
+  /** Stops; a group consumer commits its processed positions and leaves the group first. */
   async disconnect(): Promise<void> {
     await this.stop();
+    // From inside a handler the run cannot finish before the handler does.
+    if (!this.inHandler) await this.runDone?.catch(() => undefined);
+    await this.group?.close();
     await this.cluster.disconnect();
+  }
+
+  /**
+   * Group consumers: the topics to join the group with. `fromBeginning`
+   * applies to partitions the group has no committed offset for (earliest,
+   * else latest). While running, a changed subscription rejoins the group.
+   */
+  subscribe(o: { topics: string[]; fromBeginning?: boolean }): void {
+    if (this.group === null) {
+      throw new CopylessError('INVALID_REQUEST', 'subscribe() needs consumer({ groupId }); without a group use assign()', { field: 'groupId' });
+    }
+    this.group.subscribe(o);
+  }
+
+  /**
+   * Group consumers: commits `offset` (the next offset to read, as in Kafka)
+   * for each partition, under the member's current generation.
+   */
+  async commitOffsets(offsets: { topic: string; partition: number; offset: number; metadata?: string | null }[]): Promise<void> {
+    if (this.group === null) {
+      throw new CopylessError('INVALID_REQUEST', 'commitOffsets() needs consumer({ groupId }): offsets are committed for a group', { field: 'groupId' });
+    }
+    if (!Array.isArray(offsets)) throw new CopylessError('INVALID_REQUEST', 'commitOffsets() takes an array of { topic, partition, offset }', { field: 'offsets' });
+    for (const [i, o] of offsets.entries()) validateCommit(o, i);
+    await this.group.commit(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? null })));
   }
 
   /** Replaces the assignment; resolves 'earliest'/'latest' and the current end of every partition. */
   async assign(specs: AssignmentSpec[]): Promise<void> {
+    if (this.group !== null) {
+      throw new CopylessError('INVALID_REQUEST', 'assign() is for consumers without a groupId: a group member gets its partitions from the group (subscribe)', {
+        field: 'assign',
+      });
+    }
+    await this.setAssignment(specs);
+  }
+
+  private async setAssignment(specs: AssignmentSpec[]): Promise<void> {
     if (!Array.isArray(specs)) throw new CopylessError('INVALID_REQUEST', 'assign() takes an array of { topic, partition?, offset? }', { field: 'assign' });
     const topics = [...new Set(specs.map((s) => s.topic))];
     const metadata = await this.cluster.topicMetadata(topics, this.s.allowAutoTopicCreation);
@@ -225,8 +272,13 @@ export class Consumer {
     return [...this.positions.values()].map(({ topic, partition, offset, highWatermark }) => ({ topic, partition, offset, highWatermark }));
   }
 
-  /** True when every assigned partition has been read up to its latest known end (high watermark). */
+  /**
+   * True when every assigned partition has been read up to its latest known
+   * end (high watermark). A group consumer is never at the end while it holds
+   * no generation (joining, rebalancing); with an empty assignment it is.
+   */
   atEnd(): boolean {
+    if (this.group !== null && !this.group.assigned) return false;
     for (const p of this.positions.values()) {
       if (p.offset === null || p.highWatermark === null || p.offset < p.highWatermark) return false;
     }
@@ -245,11 +297,50 @@ export class Consumer {
     }
     this.running = true;
     this.fatal = null;
+    if (this.group !== null) {
+      this.runDone = this.runGroup(this.group, handlers);
+      return this.runDone;
+    }
     const generation = ++this.generation;
     try {
       await this.supervise(generation, handlers);
     } finally {
       if (this.generation === generation) this.running = false;
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  /**
+   * One fetch generation per group generation: join, fetch until a rebalance
+   * is due (the member bumps `generation`, which ends the fetch loops), let
+   * the running handler finish, commit, give the partitions up, rejoin. When
+   * the run ends (stop, failure) the last positions are committed and the
+   * member leaves the group.
+   */
+  private async runGroup(group: GroupSession, handlers: RunOptions): Promise<void> {
+    try {
+      if (group.topics === null) throw new CopylessError('INVALID_REQUEST', 'run() of a group consumer needs subscribe({ topics }) first', { field: 'subscribe' });
+      while (this.running) {
+        if (!(await group.joinAndAssign()) || !this.running) break;
+        const generation = ++this.generation;
+        group.member.onRejoinNeeded = () => {
+          if (this.generation !== generation) return;
+          this.generation++;
+          this.wake?.();
+        };
+        group.startAutoCommit((e) => this.fail(e));
+        if (!group.member.rejoinNeeded) await this.supervise(generation, handlers);
+        await this.handlerChain;
+        if (this.running) await group.revoke('rebalance');
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      group.member.onRejoinNeeded = null;
+      await this.handlerChain;
+      await group.revoke('stop').catch((e) => this.fail(e));
+      await group.leave();
+      this.running = false;
     }
     if (this.fatal) throw this.fatal;
   }
@@ -264,6 +355,8 @@ export class Consumer {
     this.running = false;
     this.generation++;
     this.wake?.();
+    // A JoinGroup may be parked at the coordinator for a whole rebalance: leaving ends it now.
+    if (this.group !== null && this.group.member.current === null) await this.group.leave();
     if (!this.inHandler) await this.handlerChain;
   }
 
@@ -285,6 +378,19 @@ export class Consumer {
       await this.stop();
       await done;
     }
+  }
+
+  /** The view of this consumer's positions the group layer works through. */
+  private positionsOwner(): PositionsOwner {
+    return {
+      setAssignment: (specs) => this.setAssignment(specs),
+      processedPositions: (): OffsetToCommit[] =>
+        [...this.positions.values()].filter((p) => p.offset !== null).map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset! })),
+      clearAssignment: () => {
+        this.positions.clear();
+        this.wake?.();
+      },
+    };
   }
 
   // ---- the loops --------------------------------------------------------------
@@ -523,6 +629,25 @@ export class Consumer {
 
 function key(topic: string, partition: number): string {
   return `${partition}\u0000${topic}`;
+}
+
+function validateCommit(o: { topic: string; partition: number; offset: number; metadata?: string | null }, i: number): void {
+  if (o === null || typeof o !== 'object' || typeof o.topic !== 'string' || o.topic === '') {
+    throw new CopylessError('INVALID_REQUEST', `offsets[${i}].topic must be a non-empty string`, { field: `offsets[${i}].topic` });
+  }
+  if (!Number.isInteger(o.partition) || o.partition < 0) {
+    throw new CopylessError('INVALID_REQUEST', `offsets[${i}].partition must be an integer >= 0, got ${String(o.partition)}`, { field: `offsets[${i}].partition`, topic: o.topic });
+  }
+  if (!Number.isSafeInteger(o.offset) || o.offset < 0) {
+    throw new CopylessError('INVALID_REQUEST', `offsets[${i}].offset must be the next offset to read (an integer >= 0), got ${String(o.offset)}`, {
+      field: `offsets[${i}].offset`,
+      topic: o.topic,
+      partition: o.partition,
+    });
+  }
+  if (o.metadata !== undefined && o.metadata !== null && typeof o.metadata !== 'string') {
+    throw new CopylessError('INVALID_REQUEST', `offsets[${i}].metadata must be a string`, { field: `offsets[${i}].metadata` });
+  }
 }
 
 function applyOffset(p: Position, offset: OffsetSpec, what: string): void {

@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isCopylessError } from '../../src/errors.ts';
 import { statsCommand, topicCreate, topicDelete, topicDescribe, topicList } from './admin-commands.ts';
 import { consumeCommand } from './consume-command.ts';
+import { groupDescribe, groupList, groupResetOffsets } from './group-commands.ts';
 import { type CliIo, processIo } from './io.ts';
 import { produceCommand } from './produce-command.ts';
 
@@ -81,7 +82,26 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option('--max-wait-ms <ms>', 'long-poll wait per fetch', intArg('--max-wait-ms', 0))
     .option('--exit-at-end', 'exit once every partition read is at its current end')
     .option('--json', 'one JSON object per line: partition, offset, timestamp, key, value')
+    .option('--group <id>', 'join consumer group <id>: share the partitions with its other members, start from its commits and commit as it goes')
+    .option('--session-timeout-ms <ms>', 'with --group: how long the group waits for a silent member', intArg('--session-timeout-ms', 1))
+    .option('--heartbeat-interval-ms <ms>', 'with --group: heartbeat period (also how soon a rebalance is noticed)', intArg('--heartbeat-interval-ms', 1))
     .action(async (t: string, o) => setCode(await consumeCommand(io, t, o)));
+
+  const group = program.command('group').description('list consumer groups, describe their lag, reset their committed offsets');
+  withBroker(group.command('list').description('every group with members or committed offsets'))
+    .option('--json', 'print the groups as JSON')
+    .action(async (o) => setCode(await groupList(io, o)));
+  withBroker(group.command('describe <group>').description('per partition: committed offset, log end, lag in messages and bytes, oldest unconsumed age, owner'))
+    .option('--json', 'print the description as JSON')
+    .action(async (g: string, o) => setCode(await groupDescribe(io, g, o)));
+  withBroker(group.command('reset-offsets <group>').description('move the committed offsets of a group with no active members'))
+    .requiredOption('--topic <topic>', 'topic whose committed offsets move')
+    .option('--to-earliest', 'to each partition\'s first offset')
+    .option('--to-latest', 'to each partition\'s end (skip everything unread)')
+    .option('--to-offset <n>', 'to offset n (clamped into each partition\'s range)', intArg('--to-offset', 0))
+    .option('--partition <p>', 'only this partition (default: all)', intArg('--partition', 0))
+    .option('--json', 'print the new offsets as JSON')
+    .action(async (g: string, o) => setCode(await groupResetOffsets(io, g, o)));
 
   withBroker(program.command('stats').description('fetch-mode counters (system calls, copies, DMA, page faults, page cache)'))
     .option('--json', 'print the broker JSON exactly as returned')

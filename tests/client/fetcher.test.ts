@@ -1,0 +1,57 @@
+// Proves the consumer-side decoding of one partition's fetched records: records below the fetch offset are skipped (the broker returns the whole batch holding it), a partial trailing batch is left for the next fetch, and the next offset follows the last whole batch.
+import { describe, expect, it } from 'vitest';
+import { decodePartition } from '../../client/fetcher.ts';
+import { encodeRecordBatch } from '../../src/record/index.ts';
+
+function partition(records: Buffer | null, o: { errorCode?: number; highWatermark?: number } = {}) {
+  return {
+    partitionIndex: 2,
+    errorCode: o.errorCode ?? 0,
+    highWatermark: o.highWatermark ?? 100,
+    lastStableOffset: 100,
+    logStartOffset: 0,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records,
+  };
+}
+
+const first = encodeRecordBatch(
+  [{ value: 'a' }, { value: 'b', key: 'k' }, { value: 'c', headers: { h: 'v' } }],
+  { baseOffset: 10 },
+);
+const second = encodeRecordBatch([{ value: 'd' }, { value: 'e' }], { baseOffset: 13 });
+
+describe('decodePartition', () => {
+  it('skips records below the fetch offset and reports the offset after the last whole batch', () => {
+    const f = decodePartition('t', partition(Buffer.concat([first, second])), 11);
+    expect(f.messages.map((m) => [m.offset, m.value?.toString()])).toEqual([
+      [11, 'b'],
+      [12, 'c'],
+      [13, 'd'],
+      [14, 'e'],
+    ]);
+    expect(f.messages[0].key?.toString()).toBe('k');
+    expect(f.messages[1].headers).toEqual([{ key: 'h', value: Buffer.from('v') }]);
+    expect(f.nextOffset).toBe(15);
+    expect(f).toMatchObject({ topic: 't', partition: 2, fetchOffset: 11, highWatermark: 100 });
+  });
+
+  it('drops a partial trailing batch, whatever its length', () => {
+    const whole = Buffer.concat([first, second]);
+    for (let cut = first.length; cut < whole.length; cut++) {
+      const f = decodePartition('t', partition(whole.subarray(0, cut)), 10);
+      expect(f.messages.map((m) => m.offset)).toEqual([10, 11, 12]);
+      expect(f.nextOffset).toBe(13);
+    }
+    const nothing = decodePartition('t', partition(first.subarray(0, 30)), 10);
+    expect(nothing.messages).toEqual([]);
+    expect(nothing.nextOffset).toBe(10);
+    expect(nothing.recordsBytes).toBe(30);
+  });
+
+  it('returns no messages for an error or null records', () => {
+    expect(decodePartition('t', partition(first, { errorCode: 1 }), 10)).toMatchObject({ errorCode: 1, messages: [], nextOffset: 10 });
+    expect(decodePartition('t', partition(null), 10)).toMatchObject({ messages: [], nextOffset: 10, recordsBytes: 0 });
+  });
+});

@@ -1,0 +1,182 @@
+// Proves the producer's batching rules with a fake transport: records of one partition share a batch until batchBytes or linger closes it, offsets map back to each send() call, and in-flight bytes never exceed maxInFlightBytes (send waits instead).
+import { describe, expect, it } from 'vitest';
+import { CopylessError } from '../../src/errors.ts';
+import { type ProduceTransport, type ReadyBatch, RecordAccumulator, estimateRecordBytes } from '../../client/producer.ts';
+
+interface Sent {
+  batches: ReadyBatch[];
+  acks: number;
+}
+
+/** Assigns offsets per partition like a broker; optionally holds every request until released. */
+class FakeTransport implements ProduceTransport {
+  readonly requests: Sent[] = [];
+  readonly next = new Map<string, number>();
+  hold = false;
+  private held: (() => void)[] = [];
+  failWith: CopylessError | null = null;
+
+  constructor(private readonly partitions = 3) {}
+
+  async partitionCount(): Promise<number> {
+    return this.partitions;
+  }
+
+  async produce(batches: ReadyBatch[], o: { acks: number }): Promise<(number | CopylessError)[]> {
+    this.requests.push({ batches, acks: o.acks });
+    if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
+    return batches.map((b) => {
+      if (this.failWith) return this.failWith;
+      if (o.acks === 0) return -1;
+      const id = `${b.topic}/${b.partition}`;
+      const base = this.next.get(id) ?? 0;
+      this.next.set(id, base + b.records.length);
+      return base;
+    });
+  }
+
+  releaseAll(): void {
+    const h = this.held;
+    this.held = [];
+    for (const r of h) r();
+  }
+
+  /** Records in requests not yet acknowledged. */
+  get heldRecords(): number {
+    return this.requests.slice(this.requests.length - this.held.length).reduce((n, r) => n + r.batches.reduce((m, b) => m + b.records.length, 0), 0);
+  }
+
+  get recordCount(): number {
+    return this.requests.reduce((n, r) => n + r.batches.reduce((m, b) => m + b.records.length, 0), 0);
+  }
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('RecordAccumulator', () => {
+  it('puts concurrent sends to one partition in one batch and maps offsets back to each call', async () => {
+    const t = new FakeTransport();
+    const acc = new RecordAccumulator(t, { lingerMs: 10 });
+    const calls = [0, 1, 2].map((i) => acc.send({ topic: 'a', messages: [{ value: `v${i}`, partition: 1 }, { value: `w${i}`, partition: 1 }] }));
+    const results = await Promise.all(calls);
+    expect(t.requests).toHaveLength(1);
+    expect(t.requests[0].batches).toHaveLength(1);
+    expect(t.requests[0].batches[0].records.map((r) => r.value)).toEqual(['v0', 'w0', 'v1', 'w1', 'v2', 'w2']);
+    expect(results).toEqual([
+      [{ topic: 'a', partition: 1, baseOffset: 0, count: 2 }],
+      [{ topic: 'a', partition: 1, baseOffset: 2, count: 2 }],
+      [{ topic: 'a', partition: 1, baseOffset: 4, count: 2 }],
+    ]);
+  });
+
+  it('groups a send by partition (keys hash with murmur2) and reports each partition', async () => {
+    const t = new FakeTransport(10);
+    const acc = new RecordAccumulator(t, { lingerMs: 0 });
+    const res = await acc.send({ topic: 'k', messages: [{ key: 'foobar', value: '1' }, { key: 'foobar', value: '2' }, { value: '3', partition: 0 }] });
+    // toPositive(murmur2('foobar')) % 10 === 6 (Kafka's UtilsTest vector)
+    expect(res.sort((a, b) => a.partition - b.partition)).toEqual([
+      { topic: 'k', partition: 0, baseOffset: 0, count: 1 },
+      { topic: 'k', partition: 6, baseOffset: 0, count: 2 },
+    ]);
+    expect(t.requests).toHaveLength(1);
+  });
+
+  it('closes a batch when it reaches batchBytes, without waiting for linger', async () => {
+    const t = new FakeTransport();
+    const value = Buffer.alloc(100, 1);
+    const recordBytes = estimateRecordBytes({ value }, null);
+    const acc = new RecordAccumulator(t, { lingerMs: 3_600_000, batchBytes: 1000 });
+    const done = acc.send({ topic: 'a', messages: Array.from({ length: 50 }, () => ({ value, partition: 0 })) });
+    await tick();
+    const sent = t.requests.flatMap((r) => r.batches);
+    expect(sent.length).toBeGreaterThanOrEqual(5);
+    for (const b of sent) expect(61 + b.records.length * recordBytes).toBeLessThanOrEqual(1000);
+    expect(t.recordCount).toBeLessThan(50); // the tail batch is still lingering
+    await acc.flush();
+    const res = await done;
+    expect(res).toEqual([{ topic: 'a', partition: 0, baseOffset: 0, count: 50 }]);
+    expect(t.recordCount).toBe(50);
+  });
+
+  it('sends a lingering batch once lingerMs passes', async () => {
+    const t = new FakeTransport();
+    const acc = new RecordAccumulator(t, { lingerMs: 5 });
+    const res = await acc.send({ topic: 'a', messages: [{ value: 'x', partition: 2 }] });
+    expect(res).toEqual([{ topic: 'a', partition: 2, baseOffset: 0, count: 1 }]);
+  });
+
+  it('keeps in-flight bytes under maxInFlightBytes: send waits until acknowledgements free room', async () => {
+    const t = new FakeTransport();
+    t.hold = true;
+    const value = Buffer.alloc(200);
+    const recordBytes = estimateRecordBytes({ value }, null);
+    const maxInFlightBytes = recordBytes * 5;
+    const acc = new RecordAccumulator(t, { lingerMs: 1, batchBytes: recordBytes * 2 + 61, maxInFlightBytes });
+    let settled = false;
+    const done = acc.send({ topic: 'a', messages: Array.from({ length: 40 }, () => ({ value, partition: 0 })) }).then((r) => {
+      settled = true;
+      return r;
+    });
+    await tick();
+    // Only what fits in the budget was accepted; the rest of the call is waiting.
+    expect(t.recordCount * recordBytes).toBeLessThanOrEqual(maxInFlightBytes);
+    expect(settled).toBe(false);
+    let peak = 0;
+    for (let round = 0; round < 2000 && !settled; round++) {
+      peak = Math.max(peak, acc.bufferedBytes);
+      expect(acc.bufferedBytes).toBeLessThanOrEqual(maxInFlightBytes);
+      expect(t.heldRecords * recordBytes).toBeLessThanOrEqual(maxInFlightBytes);
+      t.releaseAll();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(await done).toEqual([{ topic: 'a', partition: 0, baseOffset: 0, count: 40 }]);
+    expect(peak).toBeGreaterThan(0);
+    expect(acc.bufferedBytes).toBe(0);
+  });
+
+  it('does not resolve send before the transport acknowledges', async () => {
+    const t = new FakeTransport();
+    t.hold = true;
+    const acc = new RecordAccumulator(t, { lingerMs: 0 });
+    let settled = false;
+    const done = acc.send({ topic: 'a', messages: [{ value: 'x', partition: 0 }] }).then(() => (settled = true));
+    await tick();
+    expect(t.requests).toHaveLength(1);
+    expect(settled).toBe(false);
+    t.releaseAll();
+    await done;
+    expect(settled).toBe(true);
+  });
+
+  it('reports -1 offsets with acks=0', async () => {
+    const t = new FakeTransport();
+    const acc = new RecordAccumulator(t, { acks: 0, lingerMs: 0 });
+    expect(await acc.send({ topic: 'a', messages: [{ value: 'x', partition: 0 }] })).toEqual([{ topic: 'a', partition: 0, baseOffset: -1, count: 1 }]);
+    expect(t.requests[0].acks).toBe(0);
+  });
+
+  it('rejects send with the batch error from the transport', async () => {
+    const t = new FakeTransport();
+    t.failWith = new CopylessError('MESSAGE_TOO_LARGE', 'too big');
+    const acc = new RecordAccumulator(t, { lingerMs: 0 });
+    await expect(acc.send({ topic: 'a', messages: [{ value: 'x', partition: 0 }] })).rejects.toMatchObject({ errorName: 'MESSAGE_TOO_LARGE' });
+    expect(acc.bufferedBytes).toBe(0);
+  });
+
+  it('refuses client mistakes with typed errors naming the field', async () => {
+    const t = new FakeTransport(3);
+    expect(() => new RecordAccumulator(t, { acks: 2 as 1 })).toThrow(expect.objectContaining({ errorName: 'INVALID_REQUIRED_ACKS' }));
+    expect(() => new RecordAccumulator(t, { lingerMs: -1 })).toThrow(/lingerMs/);
+    const acc = new RecordAccumulator(t, { maxInFlightBytes: 1000, lingerMs: 0 });
+    await expect(acc.send({ topic: 'a', messages: [{ value: 'x', partition: 3 }] })).rejects.toMatchObject({
+      errorName: 'UNKNOWN_TOPIC_OR_PARTITION',
+      details: { field: 'messages[0].partition' },
+    });
+    await expect(acc.send({ topic: 'a', messages: [{ value: Buffer.alloc(2000) }] })).rejects.toMatchObject({
+      errorName: 'LIMIT_EXCEEDED',
+      details: { limit: 'maxInFlightBytes' },
+    });
+    await expect(acc.send({ topic: '', messages: [] })).rejects.toMatchObject({ errorName: 'INVALID_TOPIC_EXCEPTION' });
+    await expect(acc.send({ topic: 'a', messages: [{ value: 5 as unknown as string }] })).rejects.toMatchObject({ errorName: 'INVALID_RECORD' });
+  });
+});
