@@ -11,6 +11,7 @@ import {
   BATCH_BYTES_MAX_CEILING,
   BATCH_BYTES_MAX_DEFAULT,
   CONNECTIONS_MAX_DEFAULT,
+  FETCH_PAGE_CACHE_SHARE_MAX,
   FRAME_BYTES_MAX_DEFAULT,
   PAGE_CACHE_BYTES_DEFAULT,
   PAGE_CACHE_BYTES_MAX,
@@ -181,5 +182,24 @@ export function resolveConfig(o: {
     if (!(k in OPTIONS)) throw new CopylessError('INVALID_CONFIG', `unknown option ${k}`, { field: k });
     cfg[k] = parseOption(k as OptionName, v);
   }
+  checkRelations(cfg as unknown as BrokerConfig);
   return cfg as unknown as BrokerConfig;
+}
+
+/**
+ * Options that must agree with each other. A fetch reads at most
+ * FETCH_PAGE_CACHE_SHARE_MAX of the simulated page cache, but always at least
+ * one whole batch (KIP-74), so the largest batch must fit in that share or a
+ * zero-copy fetch of it could pin more pages than the cache can give.
+ */
+function checkRelations(cfg: BrokerConfig): void {
+  const shareBytes = Math.floor(cfg.pageCacheMb * MiB * FETCH_PAGE_CACHE_SHARE_MAX);
+  if (cfg.messageBytesMax > shareBytes) {
+    throw new CopylessError(
+      'INVALID_CONFIG',
+      `messageBytesMax=${cfg.messageBytesMax} must fit in a fetch's share of the page cache ` +
+        `(pageCacheMb=${cfg.pageCacheMb} x ${FETCH_PAGE_CACHE_SHARE_MAX} = ${shareBytes} bytes): raise --page-cache-mb or lower --message-bytes-max`,
+      { field: 'messageBytesMax', limit: 'FETCH_PAGE_CACHE_SHARE_MAX', max: shareBytes, actual: cfg.messageBytesMax },
+    );
+  }
 }

@@ -39,6 +39,7 @@ describe('broker config', () => {
     [{ autoCreateTopics: 'maybe' }, /expected true or false/],
     [{ pageCachePolicy: 'fifo' }, /expected two-list or lru/],
     [{ nope: 1 }, /unknown option nope/],
+    [{ pageCacheMb: 2 }, /messageBytesMax=1048588 must fit in a fetch's share of the page cache/],
   ])('refuses %j with INVALID_CONFIG naming the option', (overrides, message) => {
     try {
       resolveConfig({ overrides: overrides as never });

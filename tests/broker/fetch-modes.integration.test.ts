@@ -182,7 +182,7 @@ describe('an unavailable fetch mode', () => {
 
 describe('a fetch larger than the page cache can hold', () => {
   it('is clamped to a share of the cache and still served, never exhausting it', async () => {
-    const small = await startTestBroker({ pageCacheMb: 1 });
+    const small = await startTestBroker({ pageCacheMb: 1, messageBytesMax: 256 * 1024 });
     const c = await RawClient.connect(small.port);
     await c.request(ApiKey.CreateTopics, 3, {
       topics: [{ name: 'modes', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
