@@ -151,7 +151,11 @@ export class Broker extends EventEmitter {
     this.setMaxListeners(0);
     this.config = config;
     this.logger = logger;
-    this.pageCache = new PageCache({ capacityBytes: config.pageCacheMb * MiB, policy: config.pageCachePolicy });
+    this.pageCache = new PageCache({
+      capacityBytes: config.pageCacheMb * MiB,
+      policy: config.pageCachePolicy,
+      onError: (e) => logger.error({ err: e.message }, 'simulated page-cache write-back failed; pages stay dirty and are retried'),
+    });
     this.logDefaults = {
       ...LOG_CONFIG_DEFAULTS,
       segmentBytes: config.segmentBytes,

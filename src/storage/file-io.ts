@@ -4,6 +4,7 @@
 // KAFKA_STORAGE_ERROR naming the file and the operation.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import { CopylessError } from '../errors.ts';
 
 export function storageError(op: string, file: string, e: unknown): CopylessError {
@@ -41,4 +42,33 @@ export function readFully(fd: number, buf: Buffer, offset: number, length: numbe
 /** fdatasync(2) off the event loop; resolves when the file's data is durable. */
 export function fdatasyncAsync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+}
+
+/**
+ * fsync(2) of a directory: a file's own fsync does not make its directory
+ * entry durable (fsync(2), NOTES), so after creating, renaming or removing a
+ * file that must survive a power loss, its directory is fsynced too. Only on
+ * rare events (a new segment or partition, the checkpoint, the marker), never
+ * per append.
+ */
+export function fsyncDir(dir: string): void {
+  io('fsync', dir, () => {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+}
+
+/** `mkdir -p` that fsyncs the parent of every directory it created; an existing `dir` costs one mkdir call. */
+export function mkdirDurable(dir: string): void {
+  const first = io('create', dir, () => fs.mkdirSync(dir, { recursive: true }));
+  if (first === undefined) return;
+  const top = path.resolve(first);
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    fsyncDir(path.dirname(d));
+    if (d === top || d === path.dirname(d)) break;
+  }
 }

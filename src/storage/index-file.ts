@@ -5,6 +5,8 @@
 // it is written and reaches disk on flush. Node cannot mmap, so copyless keeps
 // the entries in a growable in-memory buffer laid out exactly like the file and
 // writes the unwritten tail to the file on `sync` (segment flush, roll, close).
+// The one in-place change, a full time index replacing its last entry with the
+// segment's final one, moves that tail back so the entry is written again.
 // A crash can therefore lose index entries written after the last flush, which
 // is harmless: an index is never trusted past the recovery point (the segment
 // holding it is re-scanned and its indexes rebuilt), and a short index only
@@ -61,6 +63,17 @@ export abstract class IndexFile {
   /** Bytes the index occupies once synced. */
   get sizeBytes(): number {
     return this.count * this.entryBytes;
+  }
+
+  /**
+   * Drops the last entry so the next `reserve` overwrites it in place. If it
+   * was already written, the next `sync` writes it again (else the file would
+   * keep the old value while memory holds the new one).
+   */
+  protected dropLastForOverwrite(): void {
+    assert(this.count > 0, `index ${this.path}: no entry to overwrite`);
+    this.count--;
+    if (this.writtenEntries > this.count) this.writtenEntries = this.count;
   }
 
   /** Reserves room for one more entry; `skipFullCheck` lets a closing segment add its final time entry. */

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { CopylessError } from '../errors.ts';
 import { PARTITIONS_MAX } from '../limits.ts';
 import { validateTopicName } from '../topic-name.ts';
-import { io } from './file-io.ts';
+import { fsyncDir, io, mkdirDurable, writeFully } from './file-io.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import { PartitionLog } from './log.ts';
 import type { PageCache } from './page-cache.ts';
@@ -82,11 +82,16 @@ export class LogManager {
    */
   open(): { cleanShutdown: boolean } {
     if (this.cleanShutdown !== null) return { cleanShutdown: this.cleanShutdown };
-    io('create', this.dataDir, () => fs.mkdirSync(this.dataDir, { recursive: true }));
+    mkdirDurable(this.dataDir);
     const marker = path.join(this.dataDir, CLEAN_SHUTDOWN_FILE);
     this.cleanShutdown = fs.existsSync(marker);
     this.recoveryPoints = readCheckpoint(path.join(this.dataDir, RECOVERY_POINT_FILE), this.logger);
-    io('delete', marker, () => fs.rmSync(marker, { force: true }));
+    if (this.cleanShutdown) {
+      // The removal must be durable before anything is written: a marker that
+      // came back after a power loss would make the next start skip recovery.
+      io('delete', marker, () => fs.rmSync(marker, { force: true }));
+      fsyncDir(this.dataDir);
+    }
     for (const name of io('list', this.dataDir, () => fs.readdirSync(this.dataDir))) {
       const full = path.join(this.dataDir, name);
       if (name.endsWith(DELETED_DIR_SUFFIX)) {
@@ -182,7 +187,7 @@ export class LogManager {
     this.timers = [];
   }
 
-  /** Flushes every log whose unflushed data is older than its flushIntervalMs. */
+  /** Flushes every log that has unflushed data and whose last flush was at least its flushIntervalMs ago (log.ts flushIfDue). */
   flushDue(): void {
     const nowMs = this.now();
     for (const log of this.logs.values()) {
@@ -242,22 +247,22 @@ function readCheckpoint(file: string, logger?: RecoveryLogger): Map<string, numb
   return out;
 }
 
+/**
+ * Replaces `file` so that a crash leaves the old or the new content, never a
+ * mix: write a temp file, fdatasync it, rename it over `file`, fsync the
+ * directory (the rename is durable only then).
+ */
 function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.tmp`;
   io('write', file, () => {
     const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, text);
+      writeFully(fd, Buffer.from(text), 0);
       fs.fdatasyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, file);
-    const dirFd = fs.openSync(path.dirname(file), 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
   });
+  fsyncDir(path.dirname(file));
 }

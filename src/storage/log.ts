@@ -368,8 +368,8 @@ export class PartitionLog {
 
   /**
    * Deletes the oldest closed segments while they are older than retentionMs
-   * (by their newest record) or while the log stays above retentionBytes
-   * without them; never the active segment. Returns the segments deleted.
+   * (by their newest record) or while the log without them stays at or above
+   * retentionBytes; never the active segment. Returns the segments deleted.
    */
   applyRetention(nowMs = this.now()): number {
     if (this.state !== 'open') return 0;

@@ -1,6 +1,11 @@
-// The simulated kernel page cache. Every segment read and write goes through it.
+// The simulated kernel page cache. Segment reads and writes on the serving path
+// go through it: appends, the header scans of lookups, and the modelled fetch
+// modes. Not through it: recovery reads (they run before anyone is served),
+// index files (held in process memory, index-file.ts) and the native fetch
+// modes (real sendfile(2)/read(2) of the fd, served by the real OS page cache).
 //
-// What the kernel does (Linux mm/, see ../shared/reference/zero-copy-and-page-cache.md §4):
+// What the kernel does (Linux mm/; see the project's shared reference notes
+// (zero-copy-and-page-cache.md), §4):
 //   - file data is cached in 4 KiB pages keyed by (inode, page index);
 //   - a read that finds its page missing reads it from disk (DMA disk -> page
 //     cache), usually with read-ahead around it (mm/readahead.c);
@@ -28,8 +33,9 @@
 //   - inactive_is_low is `active > inactive` (the kernel's ratio for < 1 GiB);
 //   - no shadow entries / refault detection, no mmap fault-around, no
 //     per-cgroup LRUs, one "node";
-//   - a write does not count as an access: only reads reference and promote
-//     pages, so what consumers read is what the active list protects;
+//   - under 'two-list' a write does not count as an access: only reads
+//     reference and promote pages, so what consumers read is what the active
+//     list protects ('lru' moves a written page to the head, see copyIn);
 //   - 'lru' policy replaces the two lists by one plain LRU list (move to head on
 //     every touch), to show what a one-pass catch-up scan does without them.
 
@@ -60,6 +66,12 @@ export interface PageCacheOptions {
   dirtyWritebackMs?: number;
   /** Clock; tests inject a fake. */
   now?: () => number;
+  /**
+   * Told about a write-back the flusher timer could not do (a failed
+   * fdatasync). The timer never throws: the pages stay dirty and the next
+   * tick retries. Meant for a logger callback. Default: ignored (still counted in stats()).
+   */
+  onError?: (e: Error) => void;
 }
 
 /** Bits of one entry of pageStates(): what the cache holds for one page of a file. */
@@ -108,6 +120,10 @@ export interface PageCacheStats {
   writeBackPages: number;
   fsyncs: number;
   throttleEvents: number;
+  /** fdatasyncs the cache ran itself (flusher, throttling, reclaim, writeBackFile, close) that failed. */
+  writeBackErrors: number;
+  /** Message of the last of those, null until one fails. */
+  lastWriteBackError: string | null;
 }
 
 /** Kernel defaults (/proc/sys/vm) the options fall back to. */
@@ -156,12 +172,13 @@ interface Counters {
   writeBackPages: number;
   fsyncs: number;
   throttleEvents: number;
+  writeBackErrors: number;
 }
 
 function zeroCounters(): Counters {
   return {
     hits: 0, misses: 0, readAheadPages: 0, readAheadUsed: 0, readAheadWasted: 0, evictionsClean: 0,
-    evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, fsyncs: 0, throttleEvents: 0,
+    evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, fsyncs: 0, throttleEvents: 0, writeBackErrors: 0,
   };
 }
 
@@ -187,6 +204,8 @@ export class PageCache {
   readonly dirtyExpireMs: number;
   readonly dirtyWritebackMs: number;
   private readonly now: () => number;
+  private readonly onError: (e: Error) => void;
+  private lastWriteBackError: string | null = null;
   private readonly arena: FrameArena;
   private readonly free: FrameList;
   /** The inactive list; with policy 'lru' the one and only list. */
@@ -209,6 +228,7 @@ export class PageCache {
     this.dirtyExpireMs = o.dirtyExpireMs;
     this.dirtyWritebackMs = o.dirtyWritebackMs;
     this.now = o.now;
+    this.onError = o.onError;
     this.arena = new FrameArena(this.capacityPages);
     this.free = new FrameList(this.arena.links);
     this.inactive = new FrameList(this.arena.links);
@@ -582,10 +602,31 @@ export class PageCache {
     this.writeBackDownTo(this.dirtyBackgroundPages);
   }
 
+  /** Runs flushTick every dirtyWritebackMs; a failure is counted and reported to onError, never thrown from the timer. */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.flushTick(), this.dirtyWritebackMs);
+    this.timer = setInterval(() => this.timerTick(), this.dirtyWritebackMs);
     this.timer.unref();
+  }
+
+  /**
+   * A throw from a timer callback would be an uncaught exception and end the
+   * broker. The kernel's flusher records a failed write-back on the file (to
+   * be reported by the next fsync) and carries on; this one counts it
+   * (writeBack), reports it to onError and keeps the pages dirty, so the next
+   * tick retries.
+   */
+  private timerTick(): void {
+    try {
+      this.flushTick();
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      try {
+        this.onError(err);
+      } catch {
+        // a failing reporter must not take the timer down either
+      }
+    }
   }
 
   stop(): void {
@@ -626,7 +667,10 @@ export class PageCache {
     try {
       fs.fdatasyncSync(file.fd);
     } catch (e) {
-      throw storageError(file, 'fdatasync', e);
+      const err = storageError(file, 'fdatasync', e);
+      this.counters.writeBackErrors++;
+      this.lastWriteBackError = err.message;
+      throw err;
     }
     this.counters.fsyncs++;
     const a = this.arena;
@@ -862,6 +906,7 @@ export class PageCache {
       pinnedPages: this.pinnedPages,
       hitRatio: lookups === 0 ? 0 : c.hits / lookups,
       ...c,
+      lastWriteBackError: this.lastWriteBackError,
     };
   }
 
@@ -954,6 +999,9 @@ function configError(field: string, why: string): CopylessError {
   return new CopylessError('INVALID_CONFIG', `${field} ${why}`, { field });
 }
 
+/** Default onError: a flusher failure is still counted in stats(). */
+function ignoreError(_e: Error): void {}
+
 function validateOptions(opts: PageCacheOptions): Required<PageCacheOptions> {
   const o = {
     policy: 'two-list' as CachePolicy,
@@ -963,6 +1011,7 @@ function validateOptions(opts: PageCacheOptions): Required<PageCacheOptions> {
     dirtyExpireMs: DIRTY_EXPIRE_MS_DEFAULT,
     dirtyWritebackMs: DIRTY_WRITEBACK_MS_DEFAULT,
     now: Date.now,
+    onError: ignoreError,
     ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
   } as Required<PageCacheOptions>;
   const cap = o.capacityBytes;

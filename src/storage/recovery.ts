@@ -33,7 +33,7 @@ import {
   computeBatchCrc,
   CRC_OFFSET,
 } from '../record/record-batch.ts';
-import { io, readFully } from './file-io.ts';
+import { io, mkdirDurable, readFully } from './file-io.ts';
 import type { PageCache } from './page-cache.ts';
 import { INDEX_SUFFIX, LOG_SUFFIX, RELATIVE_OFFSET_MAX, Segment, TIME_INDEX_SUFFIX } from './segment.ts';
 
@@ -191,7 +191,7 @@ function rollStart(segment: Segment, nowMs: number): number | null {
  * active, with everything on disk fdatasynced up to the returned recovery point.
  */
 export function loadSegments(o: LoadOptions): { segments: Segment[]; recoveryPoint: number } {
-  io('create', o.dir, () => fs.mkdirSync(o.dir, { recursive: true }));
+  mkdirDurable(o.dir); // a new partition's directory entry is fsynced in the data dir
   const bases = listSegments(o.dir, o.logger);
   const segOptions = { dir: o.dir, pageCache: o.pageCache, indexBytesMax: o.indexBytesMax };
   if (bases.length === 0) return { segments: [Segment.create({ ...segOptions, baseOffset: 0 })], recoveryPoint: 0 };

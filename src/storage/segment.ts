@@ -5,11 +5,13 @@
 //
 // Writes: an append pwrite(2)s the bytes to the .log at the segment's end (so
 // they sit in the OS page cache, safe from a process crash) and copies them
-// into the simulated page cache, where they stay dirty until a flush or the
-// simulated flusher fdatasyncs the file. Reads: the forward scan from an index
-// entry reads batch headers through the simulated page cache, never record
-// bytes; a read returns a byte range (position, length) that a fetch mode
-// serves later.
+// into the simulated page cache, where they stay dirty until an fdatasync of
+// the file (a log flush, the simulated flusher, throttling, reclaim or close);
+// a failed append is cut back out of both. Creating a segment fsyncs the
+// partition directory, so its directory entry is as durable as its bytes.
+// Reads: the forward scan from an index entry reads batch headers through the
+// simulated page cache, never record bytes; a read returns a byte range
+// (position, length) that a fetch mode serves later.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,7 +27,7 @@ import {
   batchTotalBytes,
   decodeRecordBatch,
 } from '../record/record-batch.ts';
-import { fdatasyncAsync, io, storageError, writeFully } from './file-io.ts';
+import { fdatasyncAsync, fsyncDir, io, storageError, writeFully } from './file-io.ts';
 import { OffsetIndex } from './offset-index.ts';
 import type { PageCache } from './page-cache.ts';
 import { TimeIndex } from './time-index.ts';
@@ -116,12 +118,17 @@ export class Segment {
     this.fileId = o.pageCache.registerFile({ name: this.logPath, fd: o.fd, size: o.size });
   }
 
-  /** A new, empty segment; refuses to overwrite an existing file. */
+  /**
+   * A new, empty segment; refuses to overwrite an existing file. The directory
+   * is fsynced once all three files exist: without that, an fdatasync of the
+   * .log (acks=all) would not keep the file itself across a power loss.
+   */
   static create(o: SegmentOptions): Segment {
     const files = paths(o.dir, o.baseOffset);
     const fd = io('create', files.log, () => fs.openSync(files.log, 'wx+'));
     const offsetIndex = io('create', files.index, () => OffsetIndex.create({ path: files.index, baseOffset: o.baseOffset, indexBytesMax: o.indexBytesMax }));
     const timeIndex = io('create', files.timeIndex, () => TimeIndex.create({ path: files.timeIndex, baseOffset: o.baseOffset, indexBytesMax: o.indexBytesMax }));
+    fsyncDir(o.dir);
     return new Segment({ ...o, fd, size: 0, offsetIndex, timeIndex });
   }
 
@@ -188,26 +195,42 @@ export class Segment {
 
   // ---------------------------------------------------------------- append
 
-  /** Appends `payload` (whole batches, offsets already assigned) at the end of the file. */
+  /**
+   * Appends `payload` (whole batches, offsets already assigned) at the end of
+   * the file. All or nothing: if the pwrite or the page-cache copy fails
+   * (PAGE_CACHE_EXHAUSTED, or a failed fdatasync while the cache reclaims or
+   * throttles), the file is cut back to its old size and the cache forgets the
+   * pages, so a restart cannot find a CRC-valid batch whose produce failed.
+   */
   append(payload: Buffer, batches: AppendedBatch[], o: { indexIntervalBytes: number; nowMs: number }): void {
     const position = this.size;
     try {
       writeFully(this.fd, payload, position);
-    } catch (e) {
-      // A partial write leaves bytes past `size`; cut them so the file stays whole batches.
-      try {
-        fs.ftruncateSync(this.fd, position);
-      } catch {
-        // the storage error below already reports the broken file
+      for (let at = 0; at < payload.length; at += CACHE_WRITE_CHUNK_BYTES) {
+        this.pageCache.write(this.fileId, position + at, payload.subarray(at, at + CACHE_WRITE_CHUNK_BYTES));
       }
+    } catch (e) {
+      this.undoAppend(position);
       throw storageError('append to', this.logPath, e);
-    }
-    for (let at = 0; at < payload.length; at += CACHE_WRITE_CHUNK_BYTES) {
-      this.pageCache.write(this.fileId, position + at, payload.subarray(at, at + CACHE_WRITE_CHUNK_BYTES));
     }
     for (const b of batches) this.indexBatch(position + b.at, b.lastOffset, b.maxTimestamp, b.totalBytes, o.indexIntervalBytes);
     this.size = position + payload.length;
     if (this.rollStartMs === null) this.rollStartMs = o.nowMs;
+  }
+
+  /**
+   * Cuts a failed append's bytes from the file and the cache. If the truncate
+   * itself fails, the caller's error already reports the broken file; the
+   * bytes past `size` are then overwritten by the next append, but a restart
+   * before it would recover them (the double fault this cannot cover).
+   */
+  private undoAppend(position: number): void {
+    try {
+      fs.ftruncateSync(this.fd, position);
+    } catch {
+      // reported by the caller's storage error
+    }
+    this.pageCache.setFileSize(this.fileId, position);
   }
 
   /**

@@ -65,7 +65,7 @@ export class TimeIndex extends IndexFile {
     }
     if (this.isFull && skipFullCheck && this.count > 0) {
       // A full index has no room left in the file's budget: overwrite the last entry instead.
-      this.count--;
+      this.dropLastForOverwrite();
     }
     const relative = offset - this.baseOffset;
     assert(relative >= 0 && relative <= INT32_MAX, `offset ${offset} is not int32-relative to segment ${this.baseOffset}`);

@@ -285,6 +285,18 @@ describe('config', () => {
 });
 
 describe('close and reopen', () => {
+  it('keeps a full time index\'s final entry across a restart when a flush wrote the entry it replaced', async () => {
+    t = openLog(root, { indexIntervalBytes: 0, indexBytesMax: 24 });
+    // Five batches in one payload: the time index (2 entries) fills at the third, the offset index (3) at the fourth.
+    t.log.append(Buffer.concat([100, 200, 300, 400, 500].map((ts) => batch(1, { timestamps: [ts] }))));
+    await t.log.flush(); // writes both time entries, (200, 1) and (300, 2)
+    t.log.append(batch(1, { timestamps: [600] })); // rolls: the final entry (500, 4) replaces (300, 2)
+    expect(t.log.segments().map((s) => s.largestTimestamp)).toEqual([500, 600]);
+    t.log.close();
+    t.reopen({ cleanShutdown: true });
+    expect(t.log.segments().map((s) => s.largestTimestamp)).toEqual([500, 600]);
+  });
+
   it('keeps everything across a clean restart and continues at the right offset', () => {
     const clock = { now: 1_000_000 };
     t = openLog(root, { segmentBytes: MiB }, clock);

@@ -1,6 +1,6 @@
-// Proves the simulated page cache's contract: reads return the file's bytes as few coalesced views, writes dirty pages that write-back, throttling, truncation and drop_caches handle, pins block eviction, and bad options or exhaustion give typed errors.
+// Proves the simulated page cache's contract: reads return the file's bytes as few coalesced views, writes dirty pages that write-back, throttling, truncation and drop_caches handle, a failed fdatasync in the flusher timer is counted and reported instead of thrown, pins block eviction, and bad options or exhaustion give typed errors.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import { PageCache } from '../../src/storage/page-cache.ts';
 import { CopylessError } from '../../src/errors.ts';
@@ -141,6 +141,34 @@ describe('writes and write-back', () => {
     pc.flushTick();
     expect(pc.stats().dirtyPages).toBeLessThanOrEqual(128);
     expect(pc.stats().fsyncs).toBe(2);
+  });
+
+  it('counts and reports a failed fdatasync in the flusher timer instead of throwing, and retries on the next tick', () => {
+    vi.useFakeTimers();
+    const errors: Error[] = [];
+    try {
+      const { pc } = fixture({ capacityBytes: 1 * MiB, dirtyRatio: 1, dirtyBackgroundRatio: 1, dirtyWritebackMs: 5_000, onError: (e) => errors.push(e) });
+      const f = fx!.addFile(0);
+      fx!.write(f, 0, Buffer.alloc(3 * PAGE, 1));
+      fx!.clockMs += 60_000; // past dirtyExpireMs: the next tick writes the file back
+      const fdatasync = vi.spyOn(fs, 'fdatasyncSync').mockImplementation(() => {
+        throw new Error('EIO: i/o error, fdatasync');
+      });
+      pc.start();
+      expect(() => vi.advanceTimersByTime(5_000)).not.toThrow();
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(CopylessError);
+      expect(errors[0].message).toMatch(/fdatasync.*EIO/);
+      expect(pc.stats()).toMatchObject({ writeBackErrors: 1, dirtyPages: 3, fsyncs: 0 });
+      expect(pc.stats().lastWriteBackError).toBe(errors[0].message);
+      fdatasync.mockRestore();
+      vi.advanceTimersByTime(5_000);
+      expect(pc.stats()).toMatchObject({ writeBackErrors: 1, dirtyPages: 0, fsyncs: 1 });
+      pc.stop();
+    } finally {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    }
   });
 
   it('throttles a writer above dirtyRatio so dirty memory stays bounded', () => {

@@ -1,4 +1,4 @@
-// Proves the time index keeps only growing timestamps, agrees with a model for "last entry strictly below a timestamp", adds a final entry even when full, and rejects corrupt files.
+// Proves the time index keeps only growing timestamps, agrees with a model for "last entry strictly below a timestamp", adds a final entry even when full (and writes it to the file even if the entry it replaced was already written), and rejects corrupt files.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,21 @@ describe('TimeIndex', () => {
     expect(index.lastEntry()).toEqual({ timestamp: 30, offset: 3 });
     expect(() => index.maybeAppend(40, 1)).toThrow(/below the last entry/);
     index.close();
+  });
+
+  it('writes the overwritten final entry to the file even when the old last entry was already written', () => {
+    const file = path.join(dir, 'w.timeindex');
+    const index = TimeIndex.create({ path: file, baseOffset: 0, indexBytesMax: 24 });
+    index.maybeAppend(100, 1);
+    index.maybeAppend(200, 2);
+    index.sync(false); // a flush before the roll: both entries are in the file
+    index.maybeAppend(300, 3, true);
+    index.close();
+    const reopened = TimeIndex.open({ path: file, baseOffset: 0, indexBytesMax: 24 });
+    expect(reopened.problem).toBeNull();
+    expect(reopened.index.entries).toBe(2);
+    expect(reopened.index.lastEntry()).toEqual({ timestamp: 300, offset: 3 });
+    reopened.index.close();
   });
 
   it('truncates to an offset', () => {
