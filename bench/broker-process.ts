@@ -5,11 +5,9 @@
 // with a temp data dir the parent owns; reports its port and resolved config
 // once listening (see child.ts for the IPC protocol).
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { startBroker } from '../broker/server.ts';
 import type { OptionName } from '../broker/config.ts';
-import { dropFileCache, native } from '../broker/native/index.ts';
+import { native } from '../broker/native/index.ts';
 import { serveParent } from './child.ts';
 import { loopDelayHandlers } from './loop-delay.ts';
 
@@ -29,32 +27,6 @@ export interface CacheDrop {
   osDropped: boolean;
 }
 
-/** Segment and index files under the data dir: every file whose OS cached pages a cold run must drop. */
-function dataFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...dataFiles(full));
-    else if (entry.isFile() && /\.(log|index|timeindex)$/.test(entry.name)) out.push(full);
-  }
-  return out;
-}
-
-/** Drop the OS page cache of every data file: any descriptor of a file drops that file's pages. */
-function dropOsCache(dir: string): number {
-  let files = 0;
-  for (const file of dataFiles(dir)) {
-    const fd = fs.openSync(file, 'r');
-    try {
-      dropFileCache(fd);
-      files++;
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-  return files;
-}
-
 async function run(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as Partial<Record<OptionName, unknown>> & { dataDir: string };
   const running = await startBroker({ ...options, port: 0, httpPort: -1 }, { logLevel: 'silent' });
@@ -68,9 +40,8 @@ async function run(): Promise<void> {
   serveParent(
     {
       dropCaches: (): CacheDrop => {
-        const simulatedPages = running.broker.pageCache.dropCaches();
-        const osFiles = native.available ? dropOsCache(options.dataDir) : 0;
-        return { simulatedPages, osFiles, osDropped: native.available };
+        const { droppedPages, osFiles, osDropped } = running.broker.dropCaches();
+        return { simulatedPages: droppedPages, osFiles, osDropped };
       },
       stats: () => running.broker.stats(),
       cpuUsage: () => process.cpuUsage(),

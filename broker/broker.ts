@@ -4,6 +4,7 @@
 // adapters over this class; none of them touches a log directly.
 
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { CopylessError, ErrorCode, toCopylessError } from '../src/errors.ts';
 import { FETCH_BYTES_MAX, FETCH_PAGE_CACHE_SHARE_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../src/limits.ts';
@@ -18,7 +19,7 @@ import { nativeAccounting } from '../src/fetch/fetch-model.ts';
 import type { RecordsParts } from '../src/protocol/index.ts';
 import type { BrokerConfig } from './config.ts';
 import { MetaStore, type TopicRecord } from './meta-store.ts';
-import { native, type NativeSendResult } from './native/index.ts';
+import { dropFileCache, native, type NativeSendResult } from './native/index.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
 
 const MiB = 1024 * 1024;
@@ -531,6 +532,26 @@ export class Broker extends EventEmitter {
     return { modes: this.fetchStats.snapshot().modes, pageCache: this.pageCache.stats() };
   }
 
+  /**
+   * Cold cache, for benchmarks and demos: empty the simulated page cache and,
+   * when the addon is built, drop the OS page cache of every segment and index
+   * file too (posix_fadvise DONTNEED; needs no root), so native modes start
+   * cold as well.
+   */
+  dropCaches(): { droppedPages: number; osFiles: number; osDropped: boolean } {
+    const droppedPages = this.pageCache.dropCaches();
+    if (!native.available) return { droppedPages, osFiles: 0, osDropped: false };
+    let osFiles = 0;
+    for (const log of this.logs.all()) {
+      for (const segment of log.segments()) {
+        for (const file of [segment.path, segment.path.replace(/\.log$/, '.index'), segment.path.replace(/\.log$/, '.timeindex')]) {
+          if (dropOsFileCache(file)) osFiles++;
+        }
+      }
+    }
+    return { droppedPages, osFiles, osDropped: true };
+  }
+
   availableFetchModes(): FetchMode[] {
     return FETCH_MODES.filter((m) => isModelledMode(m) || native.available);
   }
@@ -563,6 +584,22 @@ export class Broker extends EventEmitter {
         field: 'fetchMode',
       });
     }
+  }
+}
+
+/** Drop one file's pages from the OS page cache; false if it vanished meanwhile (retention). */
+function dropOsFileCache(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    dropFileCache(fd);
+    return true;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

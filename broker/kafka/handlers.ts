@@ -240,7 +240,7 @@ const stats = jsonApi((ctx) => ctx.broker.stats());
 
 const describeTopics = jsonApi((ctx, input: { topics?: string[] | null }) => ({ topics: ctx.broker.describeTopics(input.topics ?? null) }));
 
-const dropCaches = jsonApi((ctx) => ({ droppedPages: ctx.broker.pageCache.dropCaches() }));
+const dropCaches = jsonApi((ctx) => ctx.broker.dropCaches());
 
 export const coreHandlers = new Map<number, Handler>([
   [ApiKey.ApiVersions, apiVersions],

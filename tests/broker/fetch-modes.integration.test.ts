@@ -11,7 +11,7 @@ import { ApiKey, decodeResponse } from '../../src/protocol/index.ts';
 import { accountingFromPairs } from '../../src/fetch/accounting.ts';
 import { FETCH_MODES, isModelledMode } from '../../src/fetch/fetch-mode.ts';
 import { encodeRecordBatch, decodeRecords } from '../../src/record/index.ts';
-import { native } from '../../broker/native/index.ts';
+import { fileResidency, native } from '../../broker/native/index.ts';
 import { RawClient, startTestBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 
 const PARTITIONS = 4;
@@ -149,6 +149,28 @@ describe('fetch modes over the Kafka protocol', () => {
       expect(after.cpuCopyBytes - before.cpuCopyBytes, mode).toBe(acc.cpuCopyBytes);
       c.close();
     }
+  });
+});
+
+describe('CopylessDropCaches', () => {
+  it('empties the simulated page cache and, with the addon, the OS page cache of the segment files', async () => {
+    await readAll('sendfile', 0, MiB); // warm both caches
+    const c = await RawClient.connect(broker.port);
+    const r = await c.request(ApiKey.CopylessDropCaches, 0, { json: '{}' });
+    const out = JSON.parse(r.json);
+    expect(r.errorCode).toBe(0);
+    expect(out.droppedPages).toBeGreaterThan(0);
+    expect(broker.broker.pageCache.stats().residentPages).toBe(0);
+    expect(out.osDropped).toBe(native.available);
+    if (native.available) {
+      const segment = broker.broker.describeTopics(['modes'])[0].partitions[0].segments[0];
+      const file = `${broker.dataDir}/modes-0/${String(segment.baseOffset).padStart(20, '0')}.log`;
+      const fd = fs.openSync(file, 'r');
+      expect(fileResidency(fd).residentPages).toBe(0);
+      fs.closeSync(fd);
+      expect(out.osFiles).toBeGreaterThanOrEqual(3 * PARTITIONS * 3);
+    }
+    c.close();
   });
 });
 
