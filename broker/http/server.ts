@@ -1,12 +1,73 @@
-// Placeholder until the HTTP/WebSocket API lands: no HTTP listener yet.
+// The HTTP/WebSocket server of a broker: the fastify app (routes, OpenAPI),
+// the WebSocket gateway on /ws of the same port, and the Prometheus metrics
+// (installed on broker.telemetry, so the Kafka listener reports into them
+// too). Listens on config.host (loopback unless told otherwise) and
+// config.httpPort (-1 = no HTTP server at all).
+
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker.ts';
+import { installMetrics, type BrokerMetrics } from '../metrics.ts';
+import { WsGateway } from '../ws/gateway.ts';
+import type { WsLimits } from '../ws/limits.ts';
+import { buildHttpApp } from './app.ts';
 
 export interface HttpServerHandle {
   port: number;
   close(): Promise<void>;
 }
 
-export async function startHttp(_broker: Broker, _logger: Logger): Promise<HttpServerHandle | null> {
-  return null;
+/** What startHttp really returns: the handle plus its parts, for tests and embedding. */
+export interface HttpServer extends HttpServerHandle {
+  readonly app: FastifyInstance;
+  readonly ws: WsGateway;
+  readonly metrics: BrokerMetrics;
+}
+
+export interface HttpOptions {
+  /** WebSocket bounds (tests lower them); defaults from src/limits.ts. */
+  ws?: Partial<WsLimits>;
+  /** prom-client's process/event-loop metrics (default true). */
+  defaultMetrics?: boolean;
+}
+
+export async function startHttp(broker: Broker, logger: Logger, o: HttpOptions = {}): Promise<HttpServer | null> {
+  const { host, httpPort } = broker.config;
+  if (httpPort < 0) return null;
+  const metrics = installMetrics(broker, { defaultMetrics: o.defaultMetrics });
+  const closing = new AbortController();
+  let app: FastifyInstance | null = null;
+  let ws: WsGateway | null = null;
+  try {
+    app = await buildHttpApp(broker, logger, { metrics, closing: closing.signal });
+    ws = new WsGateway(broker, logger.child({ component: 'ws' }), o.ws);
+    ws.attach(app.server);
+    metrics.setWsSource(() => ws!.metricsSnapshot());
+    await app.listen({ host, port: httpPort });
+  } catch (e) {
+    await ws?.close();
+    await app?.close();
+    metrics.close();
+    throw e;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  logger.info({ host, port }, `HTTP and WebSocket API listening on http://${host}:${port} (ws path /ws)`);
+  let closed: Promise<void> | null = null;
+  const [fastify, gateway] = [app, ws];
+  return {
+    port,
+    app: fastify,
+    ws: gateway,
+    metrics,
+    close() {
+      closed ??= (async () => {
+        closing.abort();
+        await gateway.close();
+        await fastify.close();
+        metrics.close();
+      })();
+      return closed;
+    },
+  };
 }
