@@ -17,17 +17,19 @@
 import net from 'node:net';
 import { CopylessError } from '../src/errors.ts';
 import { FRAME_BYTES_MAX_DEFAULT } from '../src/limits.ts';
-import { API_NAMES, FrameDecoder, decodeResponse, encodeRequest } from '../src/protocol/index.ts';
+import { API_NAMES, FrameDecoder, decodeResponse } from '../src/protocol/index.ts';
 import type { RequestHeader } from '../src/protocol/index.ts';
+import { encodeRequestChunks } from './request-frame.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 
 /** The client half of the codec; injectable so tests can speak a toy protocol. */
 export interface Codec {
-  encodeRequest(header: RequestHeader, body: unknown): Buffer;
+  /** The whole frame, as one Buffer or as Buffers to write in order (one vectored write). */
+  encodeRequest(header: RequestHeader, body: unknown): Buffer | Buffer[];
   decodeResponse(header: RequestHeader, frame: Buffer): { correlationId: number; body: unknown };
 }
 
-export const KAFKA_CODEC: Codec = { encodeRequest, decodeResponse };
+export const KAFKA_CODEC: Codec = { encodeRequest: encodeRequestChunks, decodeResponse };
 
 export interface ConnectionOptions {
   host: string;
@@ -151,7 +153,15 @@ export class Connection {
 
   private dial(): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: this.host, port: this.port });
+      const decoder = new FrameDecoder({ frameBytesMax: this.o.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT });
+      // The socket reads straight into the decoder's memory (frame-decoder.ts,
+      // lending): no buffer allocated per read, and a large response (a 1 MiB
+      // Fetch) lands in its own frame buffer instead of being reassembled.
+      const socket: net.Socket = net.connect({
+        host: this.host,
+        port: this.port,
+        onread: { buffer: () => decoder.readBuffer(), callback: (byteCount) => this.onRead(socket, decoder, byteCount) },
+      });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(this.closedError(`connect timed out after connectTimeoutMs=${this.o.connectTimeoutMs}`));
@@ -171,20 +181,23 @@ export class Connection {
   }
 
   private attach(socket: net.Socket): void {
-    const decoder = new FrameDecoder({ frameBytesMax: this.o.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT });
     this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (e) {
-        this.lose(socket, e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-      for (const frame of frames) this.onFrame(frame);
-    });
     socket.on('error', (e: NodeJS.ErrnoException) => this.lose(socket, this.closedError(`socket error: ${e.code ?? e.message}`)));
     socket.on('close', () => this.lose(socket, this.closedError('connection closed by the broker')));
+  }
+
+  /** `byteCount` bytes arrived in the buffer the decoder lent; always true (keep reading). */
+  private onRead(socket: net.Socket, decoder: FrameDecoder, byteCount: number): boolean {
+    let frames: Buffer[];
+    try {
+      frames = decoder.written(byteCount);
+    } catch (e) {
+      this.lose(socket, e instanceof Error ? e : new Error(String(e)));
+      socket.destroy(); // also before the handshake attached it: the stream is out of sync for good
+      return true;
+    }
+    for (const frame of frames) this.onFrame(frame);
+    return true;
   }
 
   private lose(socket: net.Socket, e: Error): void {
@@ -205,7 +218,7 @@ export class Connection {
 
   private write<T>(socket: net.Socket, apiKey: number, apiVersion: number, body: unknown, o: RequestOptions): Promise<T> {
     const header: RequestHeader = { apiKey, apiVersion, correlationId: this.takeCorrelationId(), clientId: this.o.clientId };
-    let frame: Buffer;
+    let frame: Buffer | Buffer[];
     try {
       frame = this.codec.encodeRequest(header, body);
     } catch (e) {
@@ -213,14 +226,14 @@ export class Connection {
     }
     if (o.expectResponse === false) {
       return new Promise<T>((resolve, reject) => {
-        socket.write(frame, (e) => (e ? reject(this.closedError(`write failed: ${e.message}`)) : resolve(undefined as T)));
+        writeFrame(socket, frame, (e) => (e ? reject(this.closedError(`write failed: ${e.message}`)) : resolve(undefined as T)));
       });
     }
     return new Promise<T>((resolve, reject) => {
       const timeoutMs = this.o.requestTimeoutMs + (o.extraTimeoutMs ?? 0);
       const timer = setTimeout(() => this.expire(header, timeoutMs), timeoutMs);
       this.pending.set(header.correlationId, { header, resolve: resolve as (b: unknown) => void, reject, timer });
-      socket.write(frame);
+      writeFrame(socket, frame);
     });
   }
 
@@ -255,4 +268,15 @@ export class Connection {
   private closedError(why: string): CopylessError {
     return new CopylessError('CONNECTION_CLOSED', `${this.address}: ${why}`, { broker: this.address });
   }
+}
+
+/** Writes a frame; Buffers of one frame are corked into one vectored write. `done` runs once the whole frame is written. */
+function writeFrame(socket: net.Socket, frame: Buffer | Buffer[], done?: (e?: Error | null) => void): void {
+  if (Buffer.isBuffer(frame)) {
+    socket.write(frame, done);
+    return;
+  }
+  socket.cork();
+  for (let i = 0; i < frame.length; i++) socket.write(frame[i], i === frame.length - 1 ? done : undefined);
+  socket.uncork();
 }

@@ -12,10 +12,13 @@
 import { CopylessError } from '../src/errors.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import type { CopylessFetchResponse, FetchRequest } from '../src/protocol/index.ts';
-import { decodeRecordBatch, readBatchHeader, BATCH_HEADER_BYTES } from '../src/record/index.ts';
+import { BATCH_HEADER_BYTES, batchIsControl, batchLastOffset, batchTotalBytes, readRecordBatch } from '../src/record/index.ts';
 import type { Cluster } from './cluster.ts';
 
-/** A record as a consumer sees it; key, value and header values are views of the response. */
+/**
+ * A record as a consumer sees it; key, value and header values are views of
+ * the response. A record without headers shares one frozen empty `headers`.
+ */
 export interface ConsumedMessage {
   topic: string;
   partition: number;
@@ -43,8 +46,10 @@ export interface FetchedPartition {
   errorCode: number;
   highWatermark: number;
   logStartOffset: number;
-  /** Records at or after fetchOffset, in offset order. */
+  /** Records at or after fetchOffset, in offset order; empty until `decodeMessages` (Fetcher.fetch decodes them). */
   messages: ConsumedMessage[];
+  /** The response's `records` bytes, whole batches or not; null after an error. */
+  records: Buffer | null;
   /** Offset after the last whole batch (fetchOffset when there was none). */
   nextOffset: number;
   /** Bytes of the `records` field, whole batches or not. */
@@ -61,6 +66,8 @@ export interface FetcherOptions {
   maxBytes: number;
   minBytes: number;
   maxWaitMs: number;
+  /** Verify each batch's CRC-32C (the Java client's check.crcs). */
+  checkCrcs: boolean;
 }
 
 /** READ_UNCOMMITTED: copyless has no transactions, and aborted data is not filtered here. */
@@ -75,7 +82,28 @@ export class Fetcher {
     this.o = o;
   }
 
+  /** Sends one Fetch and decodes every record of the response. */
   async fetch(nodeId: number, positions: FetchPosition[]): Promise<FetchResult> {
+    const result = await this.fetchUndecoded(nodeId, positions);
+    this.decode(result);
+    return result;
+  }
+
+  /**
+   * Decodes the records of every partition of a `fetchUndecoded` result in
+   * place (CRC checks included): the costly half of a fetch, which a consumer
+   * runs after it has sent the next Fetch.
+   */
+  decode(result: FetchResult): void {
+    for (const f of result.partitions) decodeMessages(f, this.o.checkCrcs);
+  }
+
+  /**
+   * Sends one Fetch and reads only the framing of each partition's records:
+   * the offsets and sizes of its batches, enough to know where the next fetch
+   * starts. `messages` stay empty until `decode`.
+   */
+  async fetchUndecoded(nodeId: number, positions: FetchPosition[]): Promise<FetchResult> {
     // Connects (and handshakes) first: which Fetch to send depends on the broker's ApiVersions.
     const connection = await this.cluster.connectionTo(nodeId, 'fetch');
     const address = connection.address;
@@ -94,7 +122,7 @@ export class Fetcher {
       for (const p of t.partitions) {
         const fetchOffset = offsets.get(`${p.partitionIndex}\u0000${t.topic}`);
         if (fetchOffset === undefined) continue;
-        partitions.push(decodePartition(t.topic, p, fetchOffset));
+        partitions.push(scanPartition(t.topic, p, fetchOffset));
       }
     }
     const accounting = useCopylessFetch ? Object.fromEntries((res.accounting ?? []).map((a) => [a.name, a.value])) : undefined;
@@ -131,32 +159,61 @@ type PartitionData = CopylessFetchResponse['responses'][number]['partitions'][nu
  * batches are skipped, and a partial trailing batch (the response was cut at
  * partitionMaxBytes) is left for the next fetch.
  */
-export function decodePartition(topic: string, p: PartitionData, fetchOffset: number): FetchedPartition {
-  const out: FetchedPartition = {
+export function decodePartition(topic: string, p: PartitionData, fetchOffset: number, checkCrcs = true): FetchedPartition {
+  const f = scanPartition(topic, p, fetchOffset);
+  decodeMessages(f, checkCrcs);
+  return f;
+}
+
+/** One partition of a response with its batches' framing read (nextOffset) and no record decoded yet. */
+export function scanPartition(topic: string, p: PartitionData, fetchOffset: number): FetchedPartition {
+  const buf = p.errorCode === 0 ? p.records : null;
+  const partition = p.partitionIndex;
+  const f: FetchedPartition = {
     topic,
-    partition: p.partitionIndex,
+    partition,
     fetchOffset,
     errorCode: p.errorCode,
     highWatermark: p.highWatermark,
     logStartOffset: p.logStartOffset ?? -1,
     messages: [],
+    records: buf,
     nextOffset: fetchOffset,
     recordsBytes: p.records?.length ?? 0,
   };
-  const buf = p.records;
-  if (p.errorCode !== 0 || buf === null) return out;
+  if (buf === null) return f;
   let pos = 0;
   while (buf.length - pos >= BATCH_HEADER_BYTES) {
-    const header = readBatchHeader(buf, pos);
-    if (header.totalBytes > buf.length - pos) break;
-    if (header.lastOffset >= fetchOffset && !header.isControl) {
-      for (const r of decodeRecordBatch(buf, pos).records) {
-        if (r.offset < fetchOffset) continue;
-        out.messages.push({ topic, partition: p.partitionIndex, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
-      }
+    const totalBytes = batchTotalBytes(buf, pos);
+    if (totalBytes > buf.length - pos) break;
+    if (totalBytes < BATCH_HEADER_BYTES) {
+      throw new CopylessError('CORRUPT_MESSAGE', `${topic}/${partition}: record batch at byte ${pos} is ${totalBytes} bytes, less than its header`, { topic, partition });
     }
-    out.nextOffset = Math.max(out.nextOffset, header.lastOffset + 1);
-    pos += header.totalBytes;
+    f.nextOffset = Math.max(f.nextOffset, batchLastOffset(buf, pos) + 1);
+    pos += totalBytes;
   }
-  return out;
+  return f;
+}
+
+/** Decodes the records of a scanned partition into `f.messages`, from fetchOffset up to nextOffset. */
+export function decodeMessages(f: FetchedPartition, checkCrcs: boolean): void {
+  const { topic, partition, fetchOffset, messages, records: buf } = f;
+  if (buf === null) return;
+  const o = { checkCrc: checkCrcs };
+  // Only whole batches (scanPartition's walk): they end where nextOffset begins.
+  for (let pos = 0; buf.length - pos >= BATCH_HEADER_BYTES; ) {
+    const totalBytes = batchTotalBytes(buf, pos);
+    if (totalBytes > buf.length - pos) break;
+    if (batchLastOffset(buf, pos) >= fetchOffset && !batchIsControl(buf, pos)) {
+      readRecordBatch(
+        buf,
+        pos,
+        (offset, timestamp, key, value, headers) => {
+          if (offset >= fetchOffset) messages.push({ topic, partition, offset, timestamp, key, value, headers });
+        },
+        o,
+      );
+    }
+    pos += totalBytes;
+  }
 }

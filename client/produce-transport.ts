@@ -1,6 +1,6 @@
-// The producer's wire side: encodes closed batches as RecordBatch v2, groups
-// them by partition leader into Produce requests, and retries the partitions
-// that failed with a retriable error after refreshing Metadata.
+// The producer's wire side: groups sealed batches (RecordBatch v2 bytes, see
+// producer.ts) by partition leader into Produce requests, and retries the
+// partitions that failed with a retriable error after refreshing Metadata.
 //
 // Two batches of one partition never share a request: the k-th batch of every
 // partition goes in request k to that leader, and requests to one leader are
@@ -9,9 +9,8 @@
 import { CopylessError, toCopylessError } from '../src/errors.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import type { ProduceRequest, ProduceResponse } from '../src/protocol/index.ts';
-import { encodeRecordBatch } from '../src/record/index.ts';
 import { type Cluster, kafkaError } from './cluster.ts';
-import type { Compression, ProduceTransport, ReadyBatch } from './producer.ts';
+import type { ProduceTransport, ReadyBatch } from './record-accumulator.ts';
 
 interface Encoded {
   index: number;
@@ -36,17 +35,9 @@ export class ClusterProduceTransport implements ProduceTransport {
     return t.partitions.length;
   }
 
-  async produce(batches: ReadyBatch[], o: { acks: number; ackTimeoutMs: number; compression: Compression }): Promise<Outcome[]> {
+  async produce(batches: ReadyBatch[], o: { acks: number; ackTimeoutMs: number }): Promise<Outcome[]> {
     const results: (Outcome | undefined)[] = new Array(batches.length);
-    const encoded: Encoded[] = [];
-    batches.forEach((b, index) => {
-      try {
-        encoded.push({ index, topic: b.topic, partition: b.partition, bytes: encodeRecordBatch(b.records, { compression: o.compression }) });
-      } catch (e) {
-        results[index] = toCopylessError(e);
-      }
-    });
-    let pending = encoded;
+    let pending: Encoded[] = batches.map((b, index) => ({ index, topic: b.topic, partition: b.partition, bytes: b.bytes }));
     const topics = [...new Set(batches.map((b) => b.topic))];
     try {
       await this.cluster.retry(async () => {

@@ -6,10 +6,27 @@
 // an oversized frame is refused before any of its body is buffered. A frame
 // lying whole inside one chunk is returned as a subarray of that chunk; only a
 // frame split across chunks is copied, once, into a buffer of its exact size.
+//
+// Two ways to feed it, never mixed on one decoder:
+//   push(chunk)              chunks someone else allocated (a 'data' event);
+//   readBuffer()/written(n)  lending: the reader (a socket's `onread`) writes
+//                            straight into memory the decoder hands out.
+// Lending hands out the free tail of a slab while reading sizes and small
+// frames (frames come back as views of the slab, which is never written
+// twice), and the unfilled rest of the frame's own buffer once a frame is
+// known to run past the slab: a large response then arrives in place, with
+// no per-read allocation and no reassembly copy beyond its first slab's worth.
 
 import { CopylessError, limitError } from '../errors.ts';
 
 const SIZE_BYTES = 4;
+/** Slab lent while reading sizes and small frames: Node's own socket read size. */
+const SLAB_BYTES = 64 * 1024;
+/**
+ * A slab with less free space than this is retired for a fresh one, so a
+ * read into the slab is never tiny; the tail it leaves unused is the cost.
+ */
+const SLAB_FREE_BYTES_MIN = 16 * 1024;
 
 export class FrameDecoder {
   private readonly frameBytesMax: number;
@@ -20,6 +37,12 @@ export class FrameDecoder {
   private bodyFilled = 0;
   /** Once a size is refused the stream is out of sync for good. */
   private failure: CopylessError | null = null;
+  /** Lending: the slab whose tail is lent while no frame body is being filled in place. */
+  private slab: Buffer | null = null;
+  /** Lending: bytes of `slab` already written (and never lent again). */
+  private slabFilled = 0;
+  /** Lending: whether the last buffer lent was the tail of `body` (else of `slab`). */
+  private lentBody = false;
 
   constructor(o: { frameBytesMax: number }) {
     this.frameBytesMax = o.frameBytesMax;
@@ -44,6 +67,39 @@ export class FrameDecoder {
       pos = this.body === null ? this.readSize(chunk, pos, frames) : this.readBody(chunk, pos, frames);
     }
     return frames;
+  }
+
+  /**
+   * Lending: where the reader should write the next bytes (never empty). Call
+   * `written` with how many it wrote at its start before asking again.
+   */
+  readBuffer(): Buffer {
+    if (this.body !== null) {
+      this.lentBody = true;
+      return this.body.subarray(this.bodyFilled);
+    }
+    this.lentBody = false;
+    if (this.slab === null || this.slab.length - this.slabFilled < SLAB_FREE_BYTES_MIN) {
+      this.slab = Buffer.allocUnsafe(SLAB_BYTES);
+      this.slabFilled = 0;
+    }
+    return this.slab.subarray(this.slabFilled);
+  }
+
+  /** Lending: `byteCount` bytes were written at the start of the last `readBuffer()`; returns the frames completed (as `push`). */
+  written(byteCount: number): Buffer[] {
+    if (this.failure) throw this.failure;
+    if (!this.lentBody) {
+      const start = this.slabFilled;
+      this.slabFilled += byteCount;
+      return this.push(this.slab!.subarray(start, this.slabFilled));
+    }
+    this.bodyFilled += byteCount;
+    if (this.bodyFilled < this.body!.length) return [];
+    const frame = this.body!;
+    this.body = null;
+    this.bodyFilled = 0;
+    return [frame];
   }
 
   private readSize(chunk: Buffer, pos: number, frames: Buffer[]): number {

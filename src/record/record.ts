@@ -29,7 +29,7 @@ export interface RecordHeader {
 export interface RecordInput {
   key?: Buffer | string | null;
   value: Buffer | string | null;
-  headers?: Record<string, string | Buffer | null> | RecordHeader[];
+  headers?: HeadersInput;
   timestamp?: number;
 }
 
@@ -38,18 +38,18 @@ export interface DecodedRecord {
   timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
+  /** For a record without headers this is NO_HEADERS, one shared frozen empty array. */
   headers: RecordHeader[];
 }
 
-/** A record with its fields as bytes and its encoded size, ready to be written. */
-export interface PreparedRecord {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: { key: Buffer; value: Buffer | null }[];
-  timestamp: number;
-  /** Bytes after the length varint. */
-  bodyBytes: number;
-}
+/** Receives each record a decoder reads, in offset order. */
+export type RecordSink = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => void;
+
+/**
+ * The headers of every record that has none: shared and frozen, so decoding
+ * allocates no array per record (Kafka's DefaultRecord shares EMPTY_HEADERS too).
+ */
+export const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
 
 /** Where the records of a batch sit in time and offset; decoding adds the deltas to these. */
 export interface RecordContext {
@@ -69,74 +69,113 @@ function invalid(field: string, why: string): CopylessError {
   return new CopylessError('INVALID_RECORD', `${field}: ${why}`, { field });
 }
 
-// Encoding builds field names only when it throws: this runs once per record.
+/** Key, value or header-value bytes as an encoder takes them. */
+export type BytesInput = Uint8Array | string | null | undefined;
+/** Headers as an encoder takes them: an object of key to value, or a list (keys may repeat). */
+export type HeadersInput = Record<string, BytesInput> | { key: string; value: BytesInput }[];
 
-function toBytes(v: Buffer | Uint8Array | string | null | undefined, index: number, name: string): Buffer | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return Buffer.from(v, 'utf8');
-  if (Buffer.isBuffer(v)) return v;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  throw invalid(`records[${index}].${name}`, 'must be a Buffer, a string or null');
+/** What `byteCountOf` returns for a value that is not bytes, a string or null. */
+export const NOT_BYTES = -2;
+
+/**
+ * One record to encode, measured. An encoder fills one instance per record
+ * and reuses it, so encoding allocates nothing per record.
+ */
+export interface RecordFields {
+  timestampDelta: number;
+  offsetDelta: number;
+  key: BytesInput;
+  /** UTF-8 bytes of the key; -1 for null. */
+  keyBytes: number;
+  value: BytesInput;
+  valueBytes: number;
+  headers: HeadersInput | undefined;
+  /** Encoded size of the headers field (`sizeOfHeaders`). */
+  headersBytes: number;
 }
 
-function prepareHeaders(h: RecordInput['headers'], index: number): PreparedRecord['headers'] {
-  if (h === undefined || h === null) return [];
-  const entries: [string, Buffer | string | null][] = Array.isArray(h) ? h.map((x) => [x.key, x.value]) : Object.entries(h);
-  return entries.map(([key, value], i) => {
-    if (typeof key !== 'string') throw invalid(`records[${index}].headers[${i}].key`, 'must be a string');
-    return { key: Buffer.from(key, 'utf8'), value: toBytes(value, index, `headers[${i}].value`) };
-  });
+// Encoding runs once per record: it builds field names only when it throws,
+// allocates nothing for Buffer fields, and measures a string key or value
+// once (header strings twice, sizing then writing: headers are rare on hot paths).
+
+/** UTF-8 bytes of a key, value or header value; -1 for null, NOT_BYTES for any other type. */
+export function byteCountOf(v: unknown): number {
+  if (v === null || v === undefined) return NULL_LENGTH;
+  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
+  if (v instanceof Uint8Array) return v.byteLength;
+  return NOT_BYTES;
 }
 
-function sizeOfBytes(b: Buffer | null): number {
-  return b === null ? sizeOfVarint(NULL_LENGTH) : sizeOfVarint(b.length) + b.length;
+/** Encoded size of a length-prefixed field of `byteCount` bytes (-1: null, the length alone). */
+function sizeOfBytesField(byteCount: number): number {
+  return byteCount === NULL_LENGTH ? 1 : sizeOfVarint(byteCount) + byteCount;
+}
+
+/** Writes a length-prefixed field whose byte count the caller measured; returns the position after it. */
+function writeBytesField(buf: Buffer, pos: number, v: BytesInput, byteCount: number): number {
+  pos = writeVarint(buf, pos, byteCount);
+  if (byteCount <= 0) return pos;
+  if (typeof v === 'string') return pos + buf.write(v, pos, byteCount, 'utf8');
+  buf.set(v as Uint8Array, pos);
+  return pos + byteCount;
+}
+
+/** Bytes after the record's length varint. */
+export function sizeOfRecordBody(f: RecordFields): number {
+  return 1 + sizeOfVarlong(f.timestampDelta) + sizeOfVarint(f.offsetDelta) + sizeOfBytesField(f.keyBytes) + sizeOfBytesField(f.valueBytes) + f.headersBytes;
+}
+
+/** Writes one measured record (`bodyBytes` from `sizeOfRecordBody`) at `pos`; returns the position after it. */
+export function writeRecord(buf: Buffer, pos: number, f: RecordFields, bodyBytes: number): number {
+  pos = writeVarint(buf, pos, bodyBytes);
+  buf[pos++] = 0; // attributes
+  pos = writeVarlong(buf, pos, f.timestampDelta);
+  pos = writeVarint(buf, pos, f.offsetDelta);
+  pos = writeBytesField(buf, pos, f.key, f.keyBytes);
+  pos = writeBytesField(buf, pos, f.value, f.valueBytes);
+  return writeHeaders(buf, pos, f.headers);
 }
 
 /**
- * Normalizes one input record and computes its encoded size. `index` is its
- * offsetDelta; `baseTimestamp` is the batch's (the first record's timestamp).
+ * Encoded size of a headers field: the count varint, then each key and value.
+ * Validates every header; `index` (the record's) only names a failing field.
  */
-export function prepareRecord(r: RecordInput, index: number, defaultTimestamp: number, baseTimestamp: number): PreparedRecord {
-  if (r === null || typeof r !== 'object') throw invalid(`records[${index}]`, 'must be an object with a value');
-  const timestamp = r.timestamp ?? defaultTimestamp;
-  if (!Number.isSafeInteger(timestamp)) {
-    const field = `records[${index}].timestamp`;
-    throw new CopylessError('INVALID_TIMESTAMP', `${field} must be an integer of milliseconds, got ${timestamp}`, { field });
+export function sizeOfHeaders(h: HeadersInput | undefined, index: number): number {
+  if (h === undefined || h === null) return sizeOfVarint(0);
+  if (Array.isArray(h)) {
+    let bytes = sizeOfVarint(h.length);
+    for (let i = 0; i < h.length; i++) bytes += sizeOfHeader(h[i]?.key, h[i]?.value, index, i);
+    return bytes;
   }
-  const key = toBytes(r.key, index, 'key');
-  const value = toBytes(r.value, index, 'value');
-  const headers = prepareHeaders(r.headers, index);
-  let bodyBytes = 1 + sizeOfVarlong(timestamp - baseTimestamp) + sizeOfVarint(index) + sizeOfBytes(key) + sizeOfBytes(value);
-  bodyBytes += sizeOfVarint(headers.length);
-  for (const h of headers) bodyBytes += sizeOfBytes(h.key) + sizeOfBytes(h.value);
-  return { key, value, headers, timestamp, bodyBytes };
+  const keys = Object.keys(h);
+  let bytes = sizeOfVarint(keys.length);
+  for (let i = 0; i < keys.length; i++) bytes += sizeOfHeader(keys[i], h[keys[i]], index, i);
+  return bytes;
 }
 
-/** Encoded size of a prepared record, its length varint included. */
-export function recordSize(r: PreparedRecord): number {
-  return sizeOfVarint(r.bodyBytes) + r.bodyBytes;
+function sizeOfHeader(key: unknown, value: unknown, index: number, i: number): number {
+  if (typeof key !== 'string') throw invalid(`records[${index}].headers[${i}].key`, 'must be a string');
+  const valueBytes = byteCountOf(value);
+  if (valueBytes === NOT_BYTES) throw invalid(`records[${index}].headers[${i}].value`, 'must be a Buffer, a string or null');
+  return sizeOfBytesField(Buffer.byteLength(key, 'utf8')) + sizeOfBytesField(valueBytes);
 }
 
-function writeBytes(buf: Buffer, pos: number, b: Buffer | null): number {
-  if (b === null) return writeVarint(buf, pos, NULL_LENGTH);
-  pos = writeVarint(buf, pos, b.length);
-  return pos + b.copy(buf, pos);
-}
-
-/** Writes a prepared record at `pos` and returns the position after it. */
-export function writeRecord(buf: Buffer, pos: number, r: PreparedRecord, index: number, baseTimestamp: number): number {
-  pos = writeVarint(buf, pos, r.bodyBytes);
-  buf[pos++] = 0;
-  pos = writeVarlong(buf, pos, r.timestamp - baseTimestamp);
-  pos = writeVarint(buf, pos, index);
-  pos = writeBytes(buf, pos, r.key);
-  pos = writeBytes(buf, pos, r.value);
-  pos = writeVarint(buf, pos, r.headers.length);
-  for (const h of r.headers) {
-    pos = writeBytes(buf, pos, h.key);
-    pos = writeBytes(buf, pos, h.value);
+function writeHeaders(buf: Buffer, pos: number, h: HeadersInput | undefined): number {
+  if (h === undefined || h === null) return writeVarint(buf, pos, 0);
+  if (Array.isArray(h)) {
+    pos = writeVarint(buf, pos, h.length);
+    for (const x of h) pos = writeHeader(buf, pos, x.key, x.value);
+    return pos;
   }
+  const keys = Object.keys(h);
+  pos = writeVarint(buf, pos, keys.length);
+  for (const k of keys) pos = writeHeader(buf, pos, k, h[k]);
   return pos;
+}
+
+function writeHeader(buf: Buffer, pos: number, key: string, value: BytesInput): number {
+  pos = writeBytesField(buf, pos, key, Buffer.byteLength(key, 'utf8'));
+  return writeBytesField(buf, pos, value, byteCountOf(value));
 }
 
 // Decoding uses constant field names (no string building per record on this
@@ -156,6 +195,7 @@ function readHeaders(buf: Buffer, c: Cursor): RecordHeader[] {
   const count = readVarint(buf, c, 'headersCount');
   // Each header takes at least two bytes, which bounds a hostile count before any allocation.
   if (count < 0 || count * 2 > c.end - c.pos) throw invalid('headersCount', `${count} does not fit the record`);
+  if (count === 0) return NO_HEADERS;
   const headers: RecordHeader[] = [];
   for (let i = 0; i < count; i++) {
     const key = readBytes(buf, c, 'headerKey');
@@ -174,8 +214,8 @@ function readLength(buf: Buffer, c: Cursor): number {
   return length;
 }
 
-/** Reads one record at `c.pos`, advancing it; `rc` is scratch space for the record's own bounds. */
-export function readRecord(buf: Buffer, c: Cursor, rc: Cursor, ctx: RecordContext): DecodedRecord {
+/** Reads one record at `c.pos` into `sink`, advancing `c`; `rc` is scratch space for the record's own bounds. */
+export function readRecord(buf: Buffer, c: Cursor, rc: Cursor, ctx: RecordContext, sink: RecordSink): void {
   const length = readLength(buf, c);
   rc.pos = c.pos + 1; // skips the unused attributes byte
   rc.end = c.pos + length;
@@ -187,7 +227,7 @@ export function readRecord(buf: Buffer, c: Cursor, rc: Cursor, ctx: RecordContex
   if (rc.pos !== rc.end) throw invalid('length', `declares ${length} bytes but the fields take ${rc.pos - c.pos}`);
   c.pos = rc.end;
   const timestamp = ctx.logAppendTime ? ctx.maxTimestamp : ctx.baseTimestamp + timestampDelta;
-  return { offset: ctx.baseOffset + offsetDelta, timestamp, key, value, headers };
+  sink(ctx.baseOffset + offsetDelta, timestamp, key, value, headers);
 }
 
 /**

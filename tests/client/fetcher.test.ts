@@ -1,6 +1,6 @@
-// Proves the consumer-side decoding of one partition's fetched records: records below the fetch offset are skipped (the broker returns the whole batch holding it), a partial trailing batch is left for the next fetch, and the next offset follows the last whole batch.
+// Proves the consumer-side decoding of one partition's fetched records: records below the fetch offset are skipped (the broker returns the whole batch holding it), a partial trailing batch is left for the next fetch, the next offset follows the last whole batch, the cheap scan (all a prefetch needs) finds that offset without decoding, and CRC checks are on unless turned off.
 import { describe, expect, it } from 'vitest';
-import { decodePartition } from '../../client/fetcher.ts';
+import { decodeMessages, decodePartition, scanPartition } from '../../client/fetcher.ts';
 import { encodeRecordBatch } from '../../src/record/index.ts';
 
 function partition(records: Buffer | null, o: { errorCode?: number; highWatermark?: number } = {}) {
@@ -53,5 +53,25 @@ describe('decodePartition', () => {
   it('returns no messages for an error or null records', () => {
     expect(decodePartition('t', partition(first, { errorCode: 1 }), 10)).toMatchObject({ errorCode: 1, messages: [], nextOffset: 10 });
     expect(decodePartition('t', partition(null), 10)).toMatchObject({ messages: [], nextOffset: 10, recordsBytes: 0 });
+  });
+
+  it('scans the framing first and decodes the records on demand', () => {
+    const f = scanPartition('t', partition(Buffer.concat([first, second])), 11);
+    expect(f).toMatchObject({ messages: [], nextOffset: 15, recordsBytes: first.length + second.length });
+    decodeMessages(f, true);
+    expect(f.messages.map((m) => m.offset)).toEqual([11, 12, 13, 14]);
+  });
+
+  it('checks each batch CRC unless checkCrcs is off', () => {
+    const corrupted = Buffer.from(second);
+    corrupted[corrupted.length - 2] ^= 0xff;
+    expect(() => decodePartition('t', partition(corrupted), 13)).toThrow(expect.objectContaining({ errorName: 'CORRUPT_MESSAGE' }));
+    expect(decodePartition('t', partition(corrupted), 13, false).messages.map((m) => m.offset)).toEqual([13, 14]);
+  });
+
+  it('refuses a batch whose length is shorter than its header instead of looping', () => {
+    const bad = Buffer.from(first);
+    bad.writeInt32BE(0, 8);
+    expect(() => scanPartition('t', partition(bad), 10)).toThrow(expect.objectContaining({ errorName: 'CORRUPT_MESSAGE' }));
   });
 });

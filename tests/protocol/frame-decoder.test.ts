@@ -1,6 +1,8 @@
 // Proves FrameDecoder yields the same frames fed whole, in random splits and
 // one byte at a time, refuses an oversized size field before any of the body
-// arrives, and rejects a negative size.
+// arrives, and rejects a negative size; and that lending (a reader writing
+// into buffers the decoder hands out) yields the same frames, small frames as
+// views of the lent slab and a frame that runs past the slab filled in place.
 
 import { describe, expect, it } from 'vitest';
 import { CopylessError } from '../../src/errors.ts';
@@ -88,5 +90,79 @@ describe('FrameDecoder', () => {
     expect(() => decoder.push(Buffer.from([0xff, 0xff, 0xff, 0xfe]))).toThrow(
       expect.objectContaining({ errorName: 'INVALID_REQUEST' }),
     );
+  });
+});
+
+/**
+ * A socket that reads `source` into whatever the decoder lends, at most
+ * `readSizes()` bytes per read, the way Node's `onread` drives it.
+ */
+function lendAll(decoder: FrameDecoder, source: Buffer, readSizes: () => number): { frames: Buffer[]; lent: Buffer[] } {
+  const frames: Buffer[] = [];
+  const lent: Buffer[] = [];
+  for (let pos = 0; pos < source.length; ) {
+    const into = decoder.readBuffer();
+    expect(into.length).toBeGreaterThan(0);
+    lent.push(into);
+    const n = Math.min(into.length, readSizes(), source.length - pos);
+    source.copy(into, 0, pos, pos + n);
+    pos += n;
+    frames.push(...decoder.written(n));
+  }
+  return { frames, lent };
+}
+
+/** Frame equality by bytes (deep equality walks large Buffers element by element). */
+function expectFrames(actual: Buffer[], expected: Buffer[]): void {
+  expect(actual.map((f) => f.length)).toEqual(expected.map((f) => f.length));
+  for (let i = 0; i < expected.length; i++) expect(actual[i].equals(expected[i])).toBe(true);
+}
+
+describe('FrameDecoder lending (readBuffer/written)', () => {
+  it('returns frames read whole into the slab as views of it, without copying', () => {
+    const decoder = new FrameDecoder({ frameBytesMax: 1024 });
+    const { frames, lent } = lendAll(decoder, stream, () => stream.length);
+    expect(lent).toHaveLength(1);
+    expect(frames).toEqual(bodies);
+    for (const f of frames) expect(f.buffer).toBe(lent[0].buffer);
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
+  it('never lends the same slab bytes twice, so earlier frames stay intact', () => {
+    const decoder = new FrameDecoder({ frameBytesMax: 1024 });
+    const { frames } = lendAll(decoder, Buffer.concat(Array.from({ length: 400 }, () => stream)), () => 97);
+    expectFrames(frames, Array.from({ length: 400 }, () => bodies).flat());
+  });
+
+  it('fills a frame that runs past the first read in place: its own buffer is lent for the rest', () => {
+    const big = Buffer.alloc(200_000);
+    for (let i = 0; i < big.length; i++) big[i] = i % 251;
+    const source = framed(Buffer.from('ab'), big, Buffer.from('cd'));
+    const decoder = new FrameDecoder({ frameBytesMax: 1 << 20 });
+    const { frames, lent } = lendAll(decoder, source, () => 1 << 20);
+    expectFrames(frames, [Buffer.from('ab'), big, Buffer.from('cd')]);
+    // The big frame is the buffer lent for its rest, not a reassembled copy.
+    expect(lent.some((b) => b.buffer === frames[1].buffer && b.byteOffset > frames[1].byteOffset)).toBe(true);
+    expect(frames[1].length).toBe(big.length);
+  });
+
+  it('gives the same frames as push for random read sizes, and one byte at a time', () => {
+    let seed = 7;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const payloads = Array.from({ length: 60 }, (_, i) => Buffer.alloc(random(3) === 0 ? random(90_000) : random(300), i));
+    const source = framed(...payloads);
+    for (let round = 0; round < 5; round++) {
+      const { frames } = lendAll(new FrameDecoder({ frameBytesMax: 1 << 20 }), source, () => 1 + random(70_000));
+      expectFrames(frames, payloads);
+    }
+    expect(lendAll(new FrameDecoder({ frameBytesMax: 1024 }), stream, () => 1).frames).toEqual(bodies);
+  });
+
+  it('refuses an oversized size field before lending any of its body', () => {
+    const decoder = new FrameDecoder({ frameBytesMax: 100 });
+    const into = decoder.readBuffer();
+    into.writeInt32BE(101, 0);
+    expect(() => decoder.written(4)).toThrow(expect.objectContaining({ errorName: 'LIMIT_EXCEEDED' }));
+    expect(() => decoder.written(0)).toThrow(/frameBytesMax/);
   });
 });

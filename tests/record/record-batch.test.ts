@@ -1,4 +1,4 @@
-// Proves the RecordBatch v2 codec: literal bytes, round trips (none and gzip), in-place offset/epoch patches that keep the CRC valid, every validation error by its code, opaque codecs, partial trailing batches, and that no corrupted input crashes it with anything but a CopylessError.
+// Proves the RecordBatch v2 codec: literal bytes, round trips (none and gzip), in-place offset/epoch patches that keep the CRC valid, every validation error by its code, opaque codecs, partial trailing batches, the decoder's options (CRC check, shared empty headers), and that no corrupted input crashes it with anything but a CopylessError.
 import { gzipSync } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   decodeRecords,
   encodeRecordBatch,
   LOG_OVERHEAD_BYTES,
+  NO_HEADERS,
   readBatchHeader,
   setBaseOffset,
   setPartitionLeaderEpoch,
@@ -275,5 +276,23 @@ describe('hostile input', () => {
         }
       }
     }
+  });
+});
+
+describe('decoding options', () => {
+  it('skips the CRC check only when asked', () => {
+    const buf = encodeRecordBatch([{ value: 'abc', timestamp: 1000 }]);
+    buf[buf.length - 2] ^= 0xff; // a value byte: covered by the CRC
+    expect(errorOf(() => decodeRecordBatch(buf)).details.field).toBe('crc');
+    expect(errorOf(() => decodeRecords(buf)).details.field).toBe('crc');
+    expect(decodeRecordBatch(buf, 0, { checkCrc: false }).records).toHaveLength(1);
+  });
+
+  it('shares one frozen empty headers array among records without headers', () => {
+    const [a, b] = decodeRecordBatch(encodeRecordBatch([{ value: 'a' }, { value: 'b' }])).records;
+    expect(a.headers).toBe(NO_HEADERS);
+    expect(b.headers).toBe(NO_HEADERS);
+    expect(Object.isFrozen(NO_HEADERS)).toBe(true);
+    expect(NO_HEADERS).toEqual([]);
   });
 });

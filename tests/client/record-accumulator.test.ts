@@ -1,7 +1,8 @@
-// Proves the producer's batching rules with a fake transport: records of one partition share a batch until batchBytes or linger closes it, offsets map back to each send() call, and in-flight bytes never exceed maxInFlightBytes (send waits instead).
+// Proves the producer's batching rules with a fake transport: records of one partition share a batch until batchBytes or linger closes it, offsets map back to each send() call, in-flight bytes never exceed maxInFlightBytes (send waits instead), and a batch buffer is reused only after its batch was acknowledged.
 import { describe, expect, it } from 'vitest';
 import { CopylessError } from '../../src/errors.ts';
-import { type ProduceTransport, type ReadyBatch, RecordAccumulator, estimateRecordBytes } from '../../client/producer.ts';
+import { type ProduceTransport, type ReadyBatch, RecordAccumulator, estimateRecordBytes } from '../../client/record-accumulator.ts';
+import { decodeRecordBatch } from '../../src/record/index.ts';
 
 interface Sent {
   batches: ReadyBatch[];
@@ -30,7 +31,7 @@ class FakeTransport implements ProduceTransport {
       if (o.acks === 0) return -1;
       const id = `${b.topic}/${b.partition}`;
       const base = this.next.get(id) ?? 0;
-      this.next.set(id, base + b.records.length);
+      this.next.set(id, base + b.recordCount);
       return base;
     });
   }
@@ -43,11 +44,11 @@ class FakeTransport implements ProduceTransport {
 
   /** Records in requests not yet acknowledged. */
   get heldRecords(): number {
-    return this.requests.slice(this.requests.length - this.held.length).reduce((n, r) => n + r.batches.reduce((m, b) => m + b.records.length, 0), 0);
+    return this.requests.slice(this.requests.length - this.held.length).reduce((n, r) => n + r.batches.reduce((m, b) => m + b.recordCount, 0), 0);
   }
 
   get recordCount(): number {
-    return this.requests.reduce((n, r) => n + r.batches.reduce((m, b) => m + b.records.length, 0), 0);
+    return this.requests.reduce((n, r) => n + r.batches.reduce((m, b) => m + b.recordCount, 0), 0);
   }
 }
 
@@ -61,7 +62,7 @@ describe('RecordAccumulator', () => {
     const results = await Promise.all(calls);
     expect(t.requests).toHaveLength(1);
     expect(t.requests[0].batches).toHaveLength(1);
-    expect(t.requests[0].batches[0].records.map((r) => r.value)).toEqual(['v0', 'w0', 'v1', 'w1', 'v2', 'w2']);
+    expect(decodeRecordBatch(t.requests[0].batches[0].bytes).records.map((r) => r.value?.toString())).toEqual(['v0', 'w0', 'v1', 'w1', 'v2', 'w2']);
     expect(results).toEqual([
       [{ topic: 'a', partition: 1, baseOffset: 0, count: 2 }],
       [{ topic: 'a', partition: 1, baseOffset: 2, count: 2 }],
@@ -90,7 +91,7 @@ describe('RecordAccumulator', () => {
     await tick();
     const sent = t.requests.flatMap((r) => r.batches);
     expect(sent.length).toBeGreaterThanOrEqual(5);
-    for (const b of sent) expect(61 + b.records.length * recordBytes).toBeLessThanOrEqual(1000);
+    for (const b of sent) expect(61 + b.recordCount * recordBytes).toBeLessThanOrEqual(1000);
     expect(t.recordCount).toBeLessThan(50); // the tail batch is still lingering
     await acc.flush();
     const res = await done;
@@ -178,5 +179,25 @@ describe('RecordAccumulator', () => {
     });
     await expect(acc.send({ topic: '', messages: [] })).rejects.toMatchObject({ errorName: 'INVALID_TOPIC_EXCEPTION' });
     await expect(acc.send({ topic: 'a', messages: [{ value: 5 as unknown as string }] })).rejects.toMatchObject({ errorName: 'INVALID_RECORD' });
+  });
+
+  it('reuses an acknowledged batch buffer for a later batch, but never a failed one', async () => {
+    const t = new FakeTransport();
+    const acc = new RecordAccumulator(t, { lingerMs: 0, batchBytes: 2048 });
+    const records = (tag: string) => Array.from({ length: 12 }, (_, i) => ({ value: Buffer.alloc(100, i), key: `${tag}${i}`, partition: 0 }));
+    const batchBytes = (i: number) => t.requests[i].batches[0].bytes;
+    const sameMemory = (x: Buffer, y: Buffer) => x.buffer === y.buffer && x.byteOffset === y.byteOffset;
+    await acc.send({ topic: 'a', messages: records('a') });
+    await acc.send({ topic: 'a', messages: records('b') });
+    expect(sameMemory(batchBytes(1), batchBytes(0))).toBe(true);
+    expect(decodeRecordBatch(batchBytes(1)).records.map((r) => r.key?.toString())).toEqual(records('b').map((m) => m.key));
+
+    t.failWith = new CopylessError('REQUEST_TIMED_OUT', 'no answer');
+    await expect(acc.send({ topic: 'a', messages: records('c') })).rejects.toMatchObject({ errorName: 'REQUEST_TIMED_OUT' });
+    t.failWith = null;
+    await acc.send({ topic: 'a', messages: records('d') });
+    // The failed request may still be queued on a socket: its memory is left alone.
+    expect(sameMemory(batchBytes(3), batchBytes(2))).toBe(false);
+    expect(decodeRecordBatch(batchBytes(2)).records.map((r) => r.key?.toString())).toEqual(records('c').map((m) => m.key));
   });
 });
