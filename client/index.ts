@@ -10,6 +10,6 @@ export { rangeAssignor, roundRobinAssignor, kafkajsRoundRobinAssignor, ASSIGNORS
 export { encodeSubscription, decodeSubscription, encodeAssignment, decodeAssignment, CONSUMER_PROTOCOL_TYPE, type Subscription, type Assignment, type TopicPartitions } from './group/consumer-protocol.ts';
 export { Admin, type TopicSpec, type TopicDescription, type PartitionDescription, type SegmentDescription, type BrokerInfo, type BrokerStats, type FetchModeStats, type GroupSummary, type GroupDescription, type GroupLagPartition, type ResetOffsetsSpec } from './admin.ts';
 export { createDefaultPartitioner, partitionForKey, type Partitioner, type PartitionerArgs } from './partitioner.ts';
-export { murmur2, toPositive } from './murmur2.ts';
+export { murmur2, toPositive } from '../src/record/murmur2.ts';
 export type { RetryOptions } from './retry.ts';
 export { CopylessError, ErrorCode, isCopylessError } from '../src/errors.ts';

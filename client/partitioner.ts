@@ -3,7 +3,7 @@
 // partition from any Kafka client); keyless records go round-robin per topic,
 // as kafkajs's default partitioner does.
 
-import { murmur2, toPositive } from './murmur2.ts';
+import { murmur2, toPositive } from '../src/record/murmur2.ts';
 
 export interface PartitionerArgs {
   topic: string;

@@ -1,7 +1,7 @@
 // Proves the key partitioner hashes exactly like the Java client: Kafka's own murmur2 vectors, kafkajs's Java-generated vectors, and kafkajs 2.x's default partitioner on random keys agree.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { murmur2, toPositive } from '../../client/murmur2.ts';
+import { murmur2, toPositive } from '../../src/record/murmur2.ts';
 import { createDefaultPartitioner, partitionForKey } from '../../client/partitioner.ts';
 
 const require = createRequire(import.meta.url);
