@@ -18,71 +18,48 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PAGE_BYTES, SEGMENT_BYTES_DEFAULT } from '../src/limits.ts';
-import { BATCH_HEADER_BYTES, encodeRecordBatch } from '../src/record/index.ts';
-import { PartitionLog, validateLogConfig } from '../src/storage/log.ts';
 import { PageCache } from '../src/storage/page-cache.ts';
 import { machineInfo } from './machine.ts';
-import { percentileSorted, summarize, type Summary } from './stats.ts';
+import {
+  formatRate,
+  machineLine,
+  makeBatch,
+  MiB,
+  openBenchLog,
+  printTable as printRightAligned,
+  recordAndBatchCells,
+  recordsPerBatch,
+  storageBenchOptions,
+  storageBenchParams,
+  type StorageBenchRow,
+  writeJsonReport,
+} from './script-util.ts';
+import { percentileSorted, summarize } from './stats.ts';
 
-const MiB = 1024 * 1024;
 /** Bytes appended untimed before each measured run (at most WARMUP_BATCHES batches), so the JIT has compiled the path. */
 const WARMUP_BYTES = 16 * MiB;
 const WARMUP_BATCHES = 200;
-/** A 1 MiB record plus its batch header needs more than the default messageBytesMax (1 MiB + 12). */
-const BENCH_MESSAGE_BYTES_MAX = 2 * MiB;
 
 const { values: args } = parseArgs({
-  options: {
-    mib: { type: 'string', default: '160' },
-    'fsync-mib': { type: 'string', default: '32' },
-    'batch-bytes': { type: 'string', default: '65536' },
-    repeat: { type: 'string', default: '3' },
-    'cache-mb': { type: 'string', default: '1024' },
-    sizes: { type: 'string', default: '100,1024,65536,1048576' },
-    dir: { type: 'string', default: os.tmpdir() },
-    json: { type: 'string' },
-  },
+  options: { ...storageBenchOptions('160'), 'fsync-mib': { type: 'string', default: '32' } },
 });
 
 const params = {
   mibPerRunNoFsync: Number(args.mib),
   mibPerRunFsync: Number(args['fsync-mib']),
-  batchBytes: Number(args['batch-bytes']),
-  repeat: Number(args.repeat),
-  cacheMb: Number(args['cache-mb']),
-  recordSizes: args.sizes!.split(',').map(Number),
-  dir: args.dir!,
+  ...storageBenchParams(args),
 };
 
 type Mode = 'no fsync' | 'fsync every batch';
 
-interface Row {
-  recordBytes: number;
-  recordsPerBatch: number;
-  batchBytes: number;
-  mode: Mode;
-  msgsPerSec: Summary;
-  mibPerSec: Summary;
+interface Row extends StorageBenchRow<Mode> {
   latencyUsP50: number;
   latencyUsP99: number;
   fsyncs: number;
   throttleEvents: number;
-}
-
-/** One batch of `count` records of `recordBytes` each (null keys), as a producer would send it. */
-function makeBatch(recordBytes: number, count: number): Buffer {
-  const value = Buffer.alloc(recordBytes, 0x61);
-  return encodeRecordBatch(Array.from({ length: count }, () => ({ value })));
-}
-
-/** Records per batch so the batch stays within batchBytes (at least one). */
-function recordsPerBatch(recordBytes: number): number {
-  const perRecord = makeBatch(recordBytes, 2).length - makeBatch(recordBytes, 1).length;
-  return Math.max(1, Math.floor((params.batchBytes - BATCH_HEADER_BYTES) / perRecord));
 }
 
 const cache = new PageCache({ capacityBytes: Math.floor((params.cacheMb * MiB) / PAGE_BYTES) * PAGE_BYTES });
@@ -103,16 +80,9 @@ function faultInCacheFrames(): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function openBenchLog(): { log: PartitionLog; dir: string } {
-  const dir = fs.mkdtempSync(path.join(params.dir, 'copyless-bench-append-'));
-  const config = validateLogConfig({ segmentBytes: SEGMENT_BYTES_DEFAULT, messageBytesMax: BENCH_MESSAGE_BYTES_MAX });
-  const log = PartitionLog.open({ dir: path.join(dir, 'bench-0'), topic: 'bench', partition: 0, config, pageCache: cache, recoveryPoint: 0, cleanShutdown: true });
-  return { log, dir };
-}
-
 /** One measured run: `batches` appends of `payload`; returns seconds and per-append latencies (µs). */
 async function run(payload: Buffer, batches: number, mode: Mode): Promise<{ seconds: number; latencies: number[]; fsyncs: number; throttles: number }> {
-  const { log, dir } = openBenchLog();
+  const { log, dir } = openBenchLog({ parentDir: params.dir, prefix: 'copyless-bench-append-', pageCache: cache });
   try {
     const warmup = Math.min(WARMUP_BATCHES, Math.ceil(WARMUP_BYTES / payload.length));
     for (let i = 0; i < warmup; i++) log.append(payload);
@@ -138,7 +108,7 @@ async function run(payload: Buffer, batches: number, mode: Mode): Promise<{ seco
 }
 
 async function measure(recordBytes: number, mode: Mode): Promise<Row> {
-  const perBatch = recordsPerBatch(recordBytes);
+  const perBatch = recordsPerBatch(recordBytes, params.batchBytes);
   const payload = makeBatch(recordBytes, perBatch);
   const mib = mode === 'no fsync' ? params.mibPerRunNoFsync : params.mibPerRunFsync;
   const batches = Math.max(1, Math.ceil((mib * MiB) / payload.length));
@@ -170,17 +140,12 @@ async function measure(recordBytes: number, mode: Mode): Promise<Row> {
   };
 }
 
-function fmt(n: number, digits = 0): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(digits);
-}
-
 function printTable(rows: Row[]): void {
   const header = ['record', 'batch', 'mode', 'msgs/s', 'MiB/s', '± spread', 'p50 µs', 'p99 µs', 'fsyncs/run', 'throttles/run'];
   const lines = rows.map((r) => [
-    r.recordBytes >= 1024 ? `${r.recordBytes / 1024} KiB` : `${r.recordBytes} B`,
-    `${r.recordsPerBatch} x = ${(r.batchBytes / 1024).toFixed(1)} KiB`,
+    ...recordAndBatchCells(r),
     r.mode,
-    fmt(r.msgsPerSec.median),
+    formatRate(r.msgsPerSec.median),
     r.mibPerSec.median.toFixed(1),
     r.mibPerSec.spreadPct === null ? '-' : `${r.mibPerSec.spreadPct.toFixed(1)}%`,
     r.latencyUsP50.toFixed(1),
@@ -188,17 +153,13 @@ function printTable(rows: Row[]): void {
     String(r.fsyncs),
     String(r.throttleEvents),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  console.log(row(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const l of lines) console.log(row(l));
+  printRightAligned(header, lines);
 }
 
 async function main(): Promise<void> {
   const machine = machineInfo();
   console.log('copyless storage append benchmark (PartitionLog.append, no sockets)');
-  console.log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.platform} ${machine.kernel}, node ${machine.nodeVersion}`);
+  console.log(machineLine(machine));
   console.log(`data dir: ${params.dir}; simulated page cache ${params.cacheMb} MiB (dirtyRatio 20%, frames faulted in before measuring); segments ${SEGMENT_BYTES_DEFAULT / MiB} MiB`);
   console.log(`per run: ${params.mibPerRunNoFsync} MiB without fsync, ${params.mibPerRunFsync} MiB with fsync; ${params.repeat} runs each; MiB/s counts batch bytes appended`);
   console.log('"no fsync" = write(2) to the OS page cache + copy into the simulated page cache (dirty); NOT durable until a flush.\n');
@@ -212,10 +173,7 @@ async function main(): Promise<void> {
   }
   rows.sort((a, b) => (a.mode === b.mode ? 0 : a.mode === 'no fsync' ? -1 : 1));
   printTable(rows);
-  if (args.json) {
-    fs.writeFileSync(args.json, JSON.stringify({ bench: 'storage-append', machine, params, rows }, null, 2));
-    console.log(`\nwrote ${args.json}`);
-  }
+  writeJsonReport(args.json, { bench: 'storage-append', machine, params, rows });
 }
 
 await main();

@@ -20,66 +20,44 @@
 // (cut by maxBytes, dropped by clients) is read again by the next fetch.
 
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PAGE_BYTES, SEGMENT_BYTES_DEFAULT } from '../src/limits.ts';
-import { BATCH_HEADER_BYTES, encodeRecordBatch } from '../src/record/index.ts';
-import { PartitionLog, validateLogConfig } from '../src/storage/log.ts';
+import type { PartitionLog } from '../src/storage/log.ts';
 import { PageCache } from '../src/storage/page-cache.ts';
 import { machineInfo } from './machine.ts';
-import { percentileSorted, summarize, type Summary } from './stats.ts';
-
-const MiB = 1024 * 1024;
-/** A 1 MiB record plus its batch header needs more than the default messageBytesMax (1 MiB + 12). */
-const BENCH_MESSAGE_BYTES_MAX = 2 * MiB;
+import {
+  formatRate,
+  machineLine,
+  makeBatch,
+  MiB,
+  openBenchLog,
+  printTable as printRightAligned,
+  recordAndBatchCells,
+  recordsPerBatch,
+  storageBenchOptions,
+  storageBenchParams,
+  type StorageBenchRow,
+  writeJsonReport,
+} from './script-util.ts';
+import { percentileSorted, summarize } from './stats.ts';
 
 const { values: args } = parseArgs({
-  options: {
-    mib: { type: 'string', default: '256' },
-    'fetch-bytes': { type: 'string', default: String(MiB) },
-    'batch-bytes': { type: 'string', default: '65536' },
-    repeat: { type: 'string', default: '3' },
-    'cache-mb': { type: 'string', default: '1024' },
-    sizes: { type: 'string', default: '100,1024,65536,1048576' },
-    dir: { type: 'string', default: os.tmpdir() },
-    json: { type: 'string' },
-  },
+  options: { ...storageBenchOptions('256'), 'fetch-bytes': { type: 'string', default: String(MiB) } },
 });
 
 const params = {
   mibPerLog: Number(args.mib),
   fetchBytes: Number(args['fetch-bytes']),
-  batchBytes: Number(args['batch-bytes']),
-  repeat: Number(args.repeat),
-  cacheMb: Number(args['cache-mb']),
-  recordSizes: args.sizes!.split(',').map(Number),
-  dir: args.dir!,
+  ...storageBenchParams(args),
 };
 
 type Mode = 'hot' | 'hot + copy' | 'cold';
 
-interface Row {
-  recordBytes: number;
-  recordsPerBatch: number;
-  batchBytes: number;
-  mode: Mode;
-  msgsPerSec: Summary;
-  mibPerSec: Summary;
+interface Row extends StorageBenchRow<Mode> {
   fetchUsP50: number;
   fetchUsP99: number;
   hitRatio: number;
   diskReadMib: number;
-}
-
-function makeBatch(recordBytes: number, count: number): Buffer {
-  const value = Buffer.alloc(recordBytes, 0x61);
-  return encodeRecordBatch(Array.from({ length: count }, () => ({ value })));
-}
-
-function recordsPerBatch(recordBytes: number): number {
-  const perRecord = makeBatch(recordBytes, 2).length - makeBatch(recordBytes, 1).length;
-  return Math.max(1, Math.floor((params.batchBytes - BATCH_HEADER_BYTES) / perRecord));
 }
 
 interface Pass {
@@ -119,12 +97,10 @@ function scan(log: PartitionLog, cache: PageCache, batchBytes: number, perBatch:
 }
 
 function measure(recordBytes: number): Row[] {
-  const perBatch = recordsPerBatch(recordBytes);
+  const perBatch = recordsPerBatch(recordBytes, params.batchBytes);
   const payload = makeBatch(recordBytes, perBatch);
-  const dir = fs.mkdtempSync(path.join(params.dir, 'copyless-bench-read-'));
   const cache = new PageCache({ capacityBytes: Math.floor((params.cacheMb * MiB) / PAGE_BYTES) * PAGE_BYTES });
-  const config = validateLogConfig({ segmentBytes: SEGMENT_BYTES_DEFAULT, messageBytesMax: BENCH_MESSAGE_BYTES_MAX });
-  const log = PartitionLog.open({ dir: path.join(dir, 'bench-0'), topic: 'bench', partition: 0, config, pageCache: cache, recoveryPoint: 0, cleanShutdown: true });
+  const { log, dir } = openBenchLog({ parentDir: params.dir, prefix: 'copyless-bench-read-', pageCache: cache });
   const rows: Row[] = [];
   try {
     const batches = Math.max(1, Math.ceil((params.mibPerLog * MiB) / payload.length));
@@ -163,17 +139,12 @@ function measure(recordBytes: number): Row[] {
   return rows;
 }
 
-function fmt(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
-}
-
 function printTable(rows: Row[]): void {
   const header = ['record', 'batch', 'mode', 'msgs/s', 'MiB/s', '± spread', 'fetch p50 µs', 'fetch p99 µs', 'page hit ratio', 'pread MiB/pass'];
   const lines = rows.map((r) => [
-    r.recordBytes >= 1024 ? `${r.recordBytes / 1024} KiB` : `${r.recordBytes} B`,
-    `${r.recordsPerBatch} x = ${(r.batchBytes / 1024).toFixed(1)} KiB`,
+    ...recordAndBatchCells(r),
     r.mode,
-    fmt(r.msgsPerSec.median),
+    formatRate(r.msgsPerSec.median),
     r.mibPerSec.median.toFixed(0),
     r.mibPerSec.spreadPct === null ? '-' : `${r.mibPerSec.spreadPct.toFixed(1)}%`,
     r.fetchUsP50.toFixed(1),
@@ -181,26 +152,19 @@ function printTable(rows: Row[]): void {
     r.hitRatio.toFixed(3),
     r.diskReadMib.toFixed(0),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  console.log(row(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const l of lines) console.log(row(l));
+  printRightAligned(header, lines);
 }
 
 function main(): void {
   const machine = machineInfo();
   console.log('copyless storage read benchmark (PartitionLog.read + PageCache.read, no sockets)');
-  console.log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.platform} ${machine.kernel}, node ${machine.nodeVersion}`);
+  console.log(machineLine(machine));
   console.log(`data dir: ${params.dir}; ${params.mibPerLog} MiB log per size, segments ${SEGMENT_BYTES_DEFAULT / MiB} MiB; fetch maxBytes ${params.fetchBytes}; simulated page cache ${params.cacheMb} MiB; ${params.repeat} passes each`);
   console.log('hot = views over cache frames, bytes untouched; hot + copy = views copied to a user buffer;');
   console.log('cold = simulated cache dropped before each pass; the OS page cache still holds the files, so misses are memory copies, not device reads.\n');
   const rows = params.recordSizes.flatMap((size) => measure(size));
   printTable(rows);
-  if (args.json) {
-    fs.writeFileSync(args.json, JSON.stringify({ bench: 'storage-read', machine, params, rows }, null, 2));
-    console.log(`\nwrote ${args.json}`);
-  }
+  writeJsonReport(args.json, { bench: 'storage-read', machine, params, rows });
 }
 
 main();

@@ -9,7 +9,15 @@
 
 import { CopylessError, ErrorCode } from '../src/errors.ts';
 import { ApiKey, API_NAMES } from '../src/protocol/index.ts';
-import type { CopylessJsonResponse, CreateTopicsResponse, DeleteTopicsResponse, MetadataResponse } from '../src/protocol/index.ts';
+import type {
+  CopylessJsonResponse,
+  CreateTopicsResponse,
+  DeleteTopicsResponse,
+  GroupDescription,
+  GroupLagPartition,
+  GroupSummary,
+  MetadataResponse,
+} from '../src/protocol/index.ts';
 import { type Cluster, kafkaError } from './cluster.ts';
 import { GroupClient } from './group/group-client.ts';
 
@@ -73,44 +81,7 @@ export interface BrokerStats {
   pageCache: Record<string, unknown>;
 }
 
-/** A consumer group as CopylessGroups lists it. */
-export interface GroupSummary {
-  groupId: string;
-  state: 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
-  /** 'consumer' for Kafka consumers; '' for a group that only has committed offsets. */
-  protocolType: string;
-  members: number;
-}
-
-/** One partition of a group's lag report. */
-export interface GroupLagPartition {
-  topic: string;
-  partition: number;
-  /** -1 when nothing is committed. */
-  committedOffset: number;
-  logEndOffset: number;
-  logStartOffset: number;
-  /** logEndOffset - max(committedOffset, logStartOffset). */
-  lagMessages: number;
-  /** Bytes of the log from the committed position to its end. */
-  lagBytes: number;
-  /** Age of the first unconsumed message; null when the lag is 0. */
-  oldestUnconsumedAgeMs: number | null;
-  /** The member that owns the partition in the current assignment, else null. */
-  memberId: string | null;
-  metadata: string | null;
-  commitTimestamp: number | null;
-}
-
-export interface GroupDescription extends GroupSummary {
-  /** The assignor of the current generation. */
-  protocol: string | null;
-  generationId: number;
-  memberList: { memberId: string; clientId: string; clientHost: string; assignment: { topic: string; partitions: number[] }[] }[];
-  /** Every partition with a commit or an owner, sorted by topic then partition. */
-  partitions: GroupLagPartition[];
-  totalLag: number;
-}
+export type { GroupDescription, GroupLagPartition, GroupSummary };
 
 export interface ResetOffsetsSpec {
   topic: string;

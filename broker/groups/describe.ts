@@ -3,46 +3,14 @@
 // the committed offset and the lag (lag.ts). Every partition that has a
 // commit or is assigned to a member appears, sorted by topic then partition.
 
+import type { GroupDescription, GroupLagPartition, GroupSummary } from '../../src/protocol/index.ts';
 import type { Broker } from '../broker.ts';
-import { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, type TopicPartitions } from './consumer-protocol.ts';
-import { GroupState, type Group, type GroupStateName } from './group.ts';
+import { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment } from './consumer-protocol.ts';
+import { GroupState, type Group } from './group.ts';
 import { partitionLag } from './lag.ts';
 import type { CommittedPartition } from './offset-store.ts';
 
-export interface GroupLagPartition {
-  topic: string;
-  partition: number;
-  /** -1 when nothing is committed. */
-  committedOffset: number;
-  logEndOffset: number;
-  logStartOffset: number;
-  /** logEndOffset - max(committed, logStartOffset); a group with no commit counts from logStartOffset. */
-  lagMessages: number;
-  /** Bytes of the log from the committed position to the end. */
-  lagBytes: number;
-  /** now - timestamp of the first unconsumed message; null when lag is 0. */
-  oldestUnconsumedAgeMs: number | null;
-  /** Who owns the partition in the current assignment (consumer protocol only), else null. */
-  memberId: string | null;
-  metadata: string | null;
-  commitTimestamp: number | null;
-}
-
-export interface GroupSummary {
-  groupId: string;
-  state: GroupStateName;
-  protocolType: string;
-  members: number;
-}
-
-export interface GroupDescription extends GroupSummary {
-  protocol: string | null;
-  generationId: number;
-  memberList: { memberId: string; clientId: string; clientHost: string; assignment: TopicPartitions[] }[];
-  /** Every partition with a commit or an assignment. */
-  partitions: GroupLagPartition[];
-  totalLag: number;
-}
+export type { GroupDescription, GroupLagPartition, GroupSummary };
 
 export function describeGroup(o: {
   groupId: string;

@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The counts and outcome the addon's send resolves with (see native/copyless_native.c). */
-export interface RawSendResult {
+/** What one send did: the bytes written and every system call made, by kind (syscalls includes TCP_CORK toggles). */
+export interface RawSendCounts {
   bytes: number;
   syscalls: number;
   sendfileCalls: number;
@@ -19,6 +19,10 @@ export interface RawSendResult {
   preadCalls: number;
   pollCalls: number;
   eagain: number;
+}
+
+/** The counts and outcome the addon's send resolves with (see native/copyless_native.c). */
+export interface RawSendResult extends RawSendCounts {
   failure: RawSendFailure | null;
 }
 

@@ -25,7 +25,7 @@ import {
   NATIVE_SEQUENCE_ITEMS_MAX,
   NATIVE_STALL_MS_DEFAULT,
 } from '../../src/limits.ts';
-import { type Addon, type RawItem, RawMode, type RawSendFailure, type RawSendResult, loadAddon } from './addon.ts';
+import { type Addon, type RawItem, RawMode, type RawSendCounts, type RawSendFailure, type RawSendResult, loadAddon } from './addon.ts';
 import { holdSocket } from './socket-hold.ts';
 import { ThreadSlots, nativeSendSlots } from './thread-slots.ts';
 
@@ -35,16 +35,8 @@ export interface FileRange {
   length: number;
 }
 
-/** What one send did: the bytes written and every system call made, by kind (syscalls includes TCP_CORK toggles). */
-export interface NativeSendResult {
-  bytes: number;
-  syscalls: number;
-  sendfileCalls: number;
-  writeCalls: number;
-  preadCalls: number;
-  pollCalls: number;
-  eagain: number;
-}
+/** What one send did: the addon's counts without its failure (see RawSendCounts). */
+export type NativeSendResult = RawSendCounts;
 
 export type NativeSendMode = 'sendfile' | 'copy';
 

@@ -17,3 +17,4 @@ export {
 } from './codec.ts';
 export type { RequestHeader } from './codec.ts';
 export type * from './messages.ts';
+export type { GroupDescription, GroupLagPartition, GroupStateName, GroupSummary } from './extension-payloads.ts';

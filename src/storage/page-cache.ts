@@ -100,16 +100,10 @@ export interface PageReadResult {
   pin: PinHandle | null;
 }
 
-export interface PageCacheStats {
-  capacityPages: number;
-  residentPages: number;
-  dirtyPages: number;
-  activePages: number;
-  inactivePages: number;
-  pinnedPages: number;
+/** The cumulative event counters of a page cache (zeroed at construction); stats() reports them all. */
+export interface PageCacheCounters {
   hits: number;
   misses: number;
-  hitRatio: number;
   readAheadPages: number;
   readAheadUsed: number;
   readAheadWasted: number;
@@ -122,7 +116,18 @@ export interface PageCacheStats {
   throttleEvents: number;
   /** fdatasyncs the cache ran itself (flusher, throttling, reclaim, writeBackFile, close) that failed. */
   writeBackErrors: number;
-  /** Message of the last of those, null until one fails. */
+}
+
+export interface PageCacheStats extends PageCacheCounters {
+  capacityPages: number;
+  residentPages: number;
+  dirtyPages: number;
+  activePages: number;
+  inactivePages: number;
+  pinnedPages: number;
+  /** hits / (hits + misses); 0 before the first lookup. */
+  hitRatio: number;
+  /** Message of the last failed write-back (see writeBackErrors), null until one fails. */
   lastWriteBackError: string | null;
 }
 
@@ -159,23 +164,7 @@ class Pin implements PinHandle {
   }
 }
 
-interface Counters {
-  hits: number;
-  misses: number;
-  readAheadPages: number;
-  readAheadUsed: number;
-  readAheadWasted: number;
-  evictionsClean: number;
-  evictionsDirty: number;
-  promotions: number;
-  demotions: number;
-  writeBackPages: number;
-  fsyncs: number;
-  throttleEvents: number;
-  writeBackErrors: number;
-}
-
-function zeroCounters(): Counters {
+function zeroCounters(): PageCacheCounters {
   return {
     hits: 0, misses: 0, readAheadPages: 0, readAheadUsed: 0, readAheadWasted: 0, evictionsClean: 0,
     evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, fsyncs: 0, throttleEvents: 0, writeBackErrors: 0,
