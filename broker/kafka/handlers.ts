@@ -13,6 +13,7 @@ import type { FetchRequestSpec, ServedRecords } from '../broker.ts';
 import { kafkaErrorCode, type Handler, type HandlerResult, type RequestContext } from './context.ts';
 
 const CLUSTER_ID = 'copyless-local';
+const NO_RECORDS = Buffer.alloc(0);
 
 function apiVersionsBody(advertised: ReadonlyMap<number, { min: number; max: number }>): unknown {
   const apiKeys = [...advertised.entries()]
@@ -171,7 +172,9 @@ async function serveFetch(ctx: RequestContext, req: any, withAccounting: boolean
       logStartOffset: p.logStartOffset,
       abortedTransactions: null,
       preferredReadReplica: -1,
-      records: served.records[i],
+      // Kafka sends an empty record set, never null: librdkafka rejects a null
+      // MessageSet ("invalid MessageSetSize -1") and then never sees the partition's end.
+      records: served.records[i] ?? NO_RECORDS,
     });
   });
   const body: Record<string, unknown> = {
