@@ -4,7 +4,6 @@
 // adapters over this class; none of them touches a log directly.
 
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { CopylessError, ErrorCode, toCopylessError } from '../src/errors.ts';
 import { FETCH_BYTES_MAX, FETCH_PAGE_CACHE_SHARE_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../src/limits.ts';
@@ -15,11 +14,10 @@ import { LOG_CONFIG_DEFAULTS, type AppendResult, type LogConfig, type LogSlice, 
 import { FetchModel } from '../src/fetch/fetch-model.ts';
 import { FetchStats, type FetchAccounting } from '../src/fetch/accounting.ts';
 import { FETCH_MODES, isModelledMode, type FetchMode } from '../src/fetch/fetch-mode.ts';
-import { nativeAccounting } from '../src/fetch/fetch-model.ts';
-import type { RecordsParts } from '../src/protocol/index.ts';
 import type { BrokerConfig } from './config.ts';
 import { MetaStore, type TopicRecord } from './meta-store.ts';
-import { dropFileCache, native, type NativeSendResult } from './native/index.ts';
+import { native, type NativeSendResult } from './native/index.ts';
+import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
 
 const MiB = 1024 * 1024;
@@ -57,30 +55,7 @@ export interface FetchResult {
   release(): void;
 }
 
-/** A fetch result turned into wire parts by one fetch mode. */
-export interface ServedRecords {
-  mode: FetchMode;
-  /** Per partition of the FetchResult, in order: the records field (null when there is no data). */
-  records: Array<RecordsParts | null>;
-  /** Counted by the model for modelled modes; for native modes filled by `complete` after the real send. */
-  accounting: FetchAccounting | null;
-  /**
-   * Finish the accounting once the adapter knows the response's header bytes
-   * (and, for native modes, the addon's real counts), and add it to the
-   * per-mode stats. Idempotent; returns the final accounting.
-   */
-  complete(o: { headerBytes?: number; real?: NativeSendResult }): FetchAccounting;
-  /** Unpin pages and drop segment references once the bytes have left (socket write callback). Idempotent. */
-  release(): void;
-}
-
-/** A native file range inside a response's chunk list; the Kafka adapter hands it to the addon. */
-export interface FileRangeChunk {
-  readonly external: true;
-  readonly byteLength: number;
-  readonly fd: number;
-  readonly position: number;
-}
+export type { CacheDrop, FileRangeChunk, ServedRecords } from './fetch-serving.ts';
 
 export interface TopicDescription {
   name: string;
@@ -111,8 +86,6 @@ export interface Telemetry {
 }
 
 const NO_TELEMETRY: Telemetry = { request() {}, bytesIn() {}, bytesOut() {} };
-
-const NO_NATIVE_SEND: NativeSendResult = { bytes: 0, syscalls: 0, sendfileCalls: 0, writeCalls: 0, preadCalls: 0, pollCalls: 0, eagain: 0 };
 
 /** Topic-level config names accepted from Kafka CreateTopics, mapped to our LogConfig fields. */
 export const TOPIC_CONFIG_NAMES: Record<string, keyof LogConfig> = {
@@ -431,84 +404,12 @@ export class Broker extends EventEmitter {
   }
 
   /**
-   * Turn a fetch result into wire parts with one fetch mode. Modelled modes
-   * read through the simulated page cache (views, or a copy for `copy`) and
-   * are counted by the model; native modes hand the addon file ranges of the
-   * real segment files and are counted from the real system calls afterwards
-   * (completeNative).
+   * Turn a fetch result into wire parts with one fetch mode (see
+   * fetch-serving.ts): views or a copy, counted by the model, or native file
+   * ranges counted from the real system calls once sent.
    */
   serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): ServedRecords {
-    if (!isModelledMode(mode)) {
-      if (!native.available) {
-        result.release();
-        throw new CopylessError('FETCH_MODE_UNAVAILABLE', `fetch mode ${mode} needs the native addon, which is unavailable: ${native.reason}`, {
-          field: 'fetchMode',
-        });
-      }
-      const records = result.partitions.map((p): RecordsParts | null => {
-        if (!p.slice) return null;
-        const chunk: FileRangeChunk = { external: true, byteLength: p.slice.length, fd: p.slice.fd, position: p.slice.position };
-        return { byteLength: p.slice.length, parts: [chunk] };
-      });
-      return this.served(mode, records, null, () => result.release());
-    }
-    const withData = result.partitions.filter((p) => p.slice !== null);
-    const refs = withData.map((p) => ({
-      fileId: p.slice!.fileId,
-      position: p.slice!.position,
-      length: p.slice!.length,
-      segmentKey: `${p.topic}-${p.partition}/${p.slice!.segmentBaseOffset}`,
-    }));
-    let modelled;
-    try {
-      modelled = this.fetchModel.serve(mode, refs, { sgDma: o.sgDma ?? this.config.sgDma });
-    } catch (e) {
-      result.release();
-      throw e;
-    }
-    let i = 0;
-    const records = result.partitions.map((p): RecordsParts | null => (p.slice ? { byteLength: p.slice.length, parts: modelled.parts[i++] } : null));
-    return this.served(mode, records, modelled.accounting, () => {
-      modelled.release();
-      result.release();
-    });
-  }
-
-  private served(mode: FetchMode, records: Array<RecordsParts | null>, modelled: FetchAccounting | null, free: () => void): ServedRecords {
-    const bytes = records.reduce((n, r) => n + (r?.byteLength ?? 0), 0);
-    const stats = this.fetchStats;
-    let completed: FetchAccounting | null = null;
-    let released = false;
-    const served: ServedRecords = {
-      mode,
-      records,
-      accounting: modelled,
-      complete({ headerBytes = 0, real }) {
-        if (completed) return completed;
-        if (modelled) {
-          completed = modelled;
-          if (headerBytes > 0) {
-            completed.headerSyscalls = 1;
-            completed.headerBytes = headerBytes;
-          }
-        } else {
-          // Native: the addon's counts already include the header writes.
-          completed = nativeAccounting(mode as 'native-sendfile' | 'native-copy', { ...(real ?? NO_NATIVE_SEND), bytes });
-          completed.headerBytes = headerBytes;
-        }
-        served.accounting = completed;
-        if (bytes > 0) stats.record(mode, completed);
-        return completed;
-      },
-      release() {
-        if (released) return;
-        released = true;
-        // An adapter that never reported header bytes still gets its modelled fetch counted.
-        if (modelled && !completed) served.complete({});
-        free();
-      },
-    };
-    return served;
+    return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.config.sgDma });
   }
 
   /** Count a native fetch from the addon's real system-call counts. */
@@ -532,24 +433,9 @@ export class Broker extends EventEmitter {
     return { modes: this.fetchStats.snapshot().modes, pageCache: this.pageCache.stats() };
   }
 
-  /**
-   * Cold cache, for benchmarks and demos: empty the simulated page cache and,
-   * when the addon is built, drop the OS page cache of every segment and index
-   * file too (posix_fadvise DONTNEED; needs no root), so native modes start
-   * cold as well.
-   */
-  dropCaches(): { droppedPages: number; osFiles: number; osDropped: boolean } {
-    const droppedPages = this.pageCache.dropCaches();
-    if (!native.available) return { droppedPages, osFiles: 0, osDropped: false };
-    let osFiles = 0;
-    for (const log of this.logs.all()) {
-      for (const segment of log.segments()) {
-        for (const file of [segment.path, segment.path.replace(/\.log$/, '.index'), segment.path.replace(/\.log$/, '.timeindex')]) {
-          if (dropOsFileCache(file)) osFiles++;
-        }
-      }
-    }
-    return { droppedPages, osFiles, osDropped: true };
+  /** Cold cache for benchmarks and demos: the simulated page cache and, with the addon, the OS page cache of the data files. */
+  dropCaches(): CacheDrop {
+    return dropCaches(this.pageCache, this.logs.all());
   }
 
   availableFetchModes(): FetchMode[] {
@@ -584,22 +470,6 @@ export class Broker extends EventEmitter {
         field: 'fetchMode',
       });
     }
-  }
-}
-
-/** Drop one file's pages from the OS page cache; false if it vanished meanwhile (retention). */
-function dropOsFileCache(file: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    dropFileCache(fd);
-    return true;
-  } finally {
-    fs.closeSync(fd);
   }
 }
 
