@@ -9,16 +9,14 @@
 // that means the cache is stale (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, ...).
 
 import { CopylessError, ErrorCode, errorInfo, type ErrorDetails } from '../src/errors.ts';
-import { ApiKey, API_NAMES } from '../src/protocol/index.ts';
+import { negotiateApiVersions, pickVersion, type VersionRange } from './api-versions.ts';
+import { ApiKey } from '../src/protocol/index.ts';
 import { Connection, type Codec } from './connection.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 
 export type ConnectionKind = 'default' | 'fetch';
 
-export interface VersionRange {
-  min: number;
-  max: number;
-}
+export type { VersionRange } from './api-versions.ts';
 
 /** The versions this client can speak, per API (classic, non-flexible encodings only). */
 export const CLIENT_VERSIONS: ReadonlyMap<number, VersionRange> = new Map([
@@ -96,10 +94,6 @@ interface MetadataResponseBody {
   brokers: MetadataBroker[];
   controllerId: number;
   topics: { errorCode: number; name: string; partitions: { errorCode: number; partitionIndex: number; leaderId: number }[] }[];
-}
-interface ApiVersionsResponseBody {
-  errorCode: number;
-  apiKeys: { apiKey: number; minVersion: number; maxVersion: number }[];
 }
 
 export function parseBrokerAddress(s: string): { host: string; port: number } {
@@ -282,16 +276,7 @@ export class Cluster {
 
   /** Highest version of `apiKey` both this client and the broker at `address` speak. */
   pickVersion(address: string, apiKey: number): number {
-    const ours = CLIENT_VERSIONS.get(apiKey);
-    const theirs = this.versionsByAddress.get(address)?.get(apiKey);
-    const api = API_NAMES.get(apiKey) ?? `api ${apiKey}`;
-    if (ours === undefined || theirs === undefined || theirs.max < ours.min || theirs.min > ours.max) {
-      const offered = theirs ? `${theirs.min}-${theirs.max}` : 'none';
-      throw new CopylessError('UNSUPPORTED_VERSION', `broker ${address} offers ${api} versions ${offered}, this client speaks ${ours ? `${ours.min}-${ours.max}` : 'none'}`, {
-        apiKey,
-      });
-    }
-    return Math.min(ours.max, theirs.max);
+    return pickVersion(CLIENT_VERSIONS, this.versionsByAddress.get(address), address, apiKey);
   }
 
   /** True when the broker at `address` advertises `apiKey` (after its handshake). */
@@ -352,13 +337,9 @@ export class Cluster {
     return c;
   }
 
-  /** ApiVersions (v2, falling back to v0 on UNSUPPORTED_VERSION as kafkajs does), then the kind's own setup. */
+  /** ApiVersions, then the kind's own setup. */
   private async handshake(connection: Connection, address: string, kind: ConnectionKind): Promise<void> {
-    let res = await connection.send<ApiVersionsResponseBody>(ApiKey.ApiVersions, 2, {});
-    if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION) res = await connection.send<ApiVersionsResponseBody>(ApiKey.ApiVersions, 0, {});
-    if (res.errorCode !== 0) throw kafkaError(res.errorCode, `ApiVersions from ${address}`);
-    const versions = new Map<number, VersionRange>();
-    for (const k of res.apiKeys) versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
+    const versions = await negotiateApiVersions(connection, address);
     this.versionsByAddress.set(address, versions);
     this.copyless = versions.has(ApiKey.CopylessBrokerInfo) && versions.has(ApiKey.CopylessFetch);
     this.o.onBrokerKind?.(this.copyless);

@@ -18,7 +18,8 @@
 import { CopylessError, ErrorCode, toCopylessError } from '../../src/errors.ts';
 import { ApiKey, API_NAMES } from '../../src/protocol/index.ts';
 import type { CopylessJsonResponse, FindCoordinatorResponse } from '../../src/protocol/index.ts';
-import { kafkaError, parseBrokerAddress, type VersionRange } from '../cluster.ts';
+import { kafkaError, parseBrokerAddress } from '../cluster.ts';
+import { negotiateApiVersions, pickVersion, type VersionRange } from '../api-versions.ts';
 import { type Codec, Connection } from '../connection.ts';
 import { type RetryOptions, withRetry } from '../retry.ts';
 
@@ -175,7 +176,10 @@ export class GroupClient {
     let e = this.endpoints.get(id);
     if (e === undefined) {
       const { host, port } = parseBrokerAddress(address);
-      const versions = new Map<number, VersionRange>();
+      // Each (re)connect learns the broker's versions afresh before any request goes out.
+      const learn = async (c: Connection) => {
+        entry.versions = await negotiateApiVersions(c, address);
+      };
       const connection = new Connection({
         host,
         port,
@@ -185,41 +189,16 @@ export class GroupClient {
         // One connect attempt per call: the operation's own retry loop backs off.
         retry: { ...this.o.retry, retries: 0 },
         codec: this.o.codec,
-        onConnect: (c) => handshake(c, address, versions),
+        onConnect: learn,
       });
-      this.endpoints.set(id, (e = { address, connection, versions }));
+      const entry: Endpoint = { address, connection, versions: new Map() };
+      this.endpoints.set(id, (e = entry));
     }
     await e.connection.connect();
     return e;
   }
 
   private send<T>(e: Endpoint, apiKey: number, body: unknown, extraTimeoutMs?: number): Promise<T> {
-    return e.connection.request<T>(apiKey, pickVersion(e, apiKey), body, { extraTimeoutMs });
+    return e.connection.request<T>(apiKey, pickVersion(GROUP_CLIENT_VERSIONS, e.versions, e.address, apiKey), body, { extraTimeoutMs });
   }
-}
-
-interface ApiVersionsBody {
-  errorCode: number;
-  apiKeys: { apiKey: number; minVersion: number; maxVersion: number }[];
-}
-
-/** ApiVersions v2, falling back to v0 on UNSUPPORTED_VERSION (as the Cluster's handshake). */
-async function handshake(connection: Connection, address: string, versions: Map<number, VersionRange>): Promise<void> {
-  let res = await connection.send<ApiVersionsBody>(ApiKey.ApiVersions, 2, {});
-  if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION) res = await connection.send<ApiVersionsBody>(ApiKey.ApiVersions, 0, {});
-  if (res.errorCode !== 0) throw kafkaError(res.errorCode, `ApiVersions from ${address}`);
-  versions.clear();
-  for (const k of res.apiKeys) versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
-}
-
-function pickVersion(e: Endpoint, apiKey: number): number {
-  const ours = GROUP_CLIENT_VERSIONS.get(apiKey);
-  const theirs = e.versions.get(apiKey);
-  if (ours === undefined || theirs === undefined || theirs.max < ours.min || theirs.min > ours.max) {
-    const offered = theirs ? `${theirs.min}-${theirs.max}` : 'none';
-    throw new CopylessError('UNSUPPORTED_VERSION', `broker ${e.address} offers ${API_NAMES.get(apiKey)} versions ${offered}, this client speaks ${ours ? `${ours.min}-${ours.max}` : 'none'}`, {
-      apiKey,
-    });
-  }
-  return Math.min(ours.max, theirs.max);
 }
