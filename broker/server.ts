@@ -21,6 +21,8 @@ export interface RunningBroker {
   readonly broker: Broker;
   readonly config: BrokerConfig;
   readonly logger: Logger;
+  /** The Kafka listener (its connections and shared limits), for tests and the soak. */
+  readonly kafka: KafkaListener;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startBroker(
     broker,
     config,
     logger,
+    kafka: listener,
     close() {
       closing ??= (async () => {
         broker.closing = true;

@@ -18,6 +18,8 @@ export interface ConnectionState {
   sgDma: boolean;
   /** Aborted when the connection closes, so long-polls stop waiting. */
   readonly signal: AbortSignal;
+  /** The SASL user this connection authenticated as; null until then (and always without saslUsers). */
+  principal: string | null;
 }
 
 export interface RequestContext {
@@ -36,6 +38,14 @@ export interface HandlerResult {
   served?: ServedRecords;
   /** CopylessFetch: the response ends with the accounting trailer, patched after a native send. */
   accountingTrailer?: boolean;
+  /**
+   * Fetch responses: the records are served (pages pinned, or copied) only
+   * when the response's turn to be written has come and the connection has
+   * room for `bytes` more held bytes; until then the result holds segment
+   * references only. `serve` returns the response to write; `abandon` frees
+   * the result when the connection closes first.
+   */
+  deferred?: { bytes: number; serve(): HandlerResult; abandon(): void };
 }
 
 export type Handler = (ctx: RequestContext, body: any) => Promise<HandlerResult>;
