@@ -11,7 +11,11 @@
 //   - waiters are granted in arrival order, and nobody jumps the queue: while
 //     one waits, tryReserve refuses, so a large reservation is not starved by
 //     a stream of small ones;
-//   - a waiter that gives up cancels, and is never granted afterwards.
+//   - a waiter that gives up cancels, and is never granted afterwards;
+//   - charge() accounts for bytes that exist already (the excess of JSON text
+//     over the record bytes reserved for it), so usage can pass capacity by
+//     what is being encoded at that moment, and nothing is granted until it
+//     falls back.
 
 import { assert } from '../src/errors.ts';
 
@@ -83,6 +87,15 @@ export class ByteBudget {
       });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * Charge bytes that already exist, fitting or not: a caller that reserved
+   * an estimate and allocated more (JSON text from record bytes) accounts for
+   * the difference here. The next reservations wait until it is released.
+   */
+  charge(bytes: number): void {
+    this.take(bytes);
   }
 
   release(bytes: number): void {

@@ -11,7 +11,7 @@ import { GroupCoordinator } from './groups/coordinator.ts';
 import { createLogger } from './logger.ts';
 import { KafkaListener } from './kafka/listener.ts';
 import { buildHandlers } from './kafka/registry.ts';
-import { startHttp, type HttpServerHandle } from './http/server.ts';
+import { startHttp, type HttpServer } from './http/server.ts';
 import { native } from './native/index.ts';
 
 export interface RunningBroker {
@@ -23,6 +23,8 @@ export interface RunningBroker {
   readonly logger: Logger;
   /** The Kafka listener (its connections and shared limits), for tests and the soak. */
   readonly kafka: KafkaListener;
+  /** The HTTP/WebSocket server (its fastify app and gateway), null when httpPort is -1. */
+  readonly http: HttpServer | null;
   close(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ export async function startBroker(
   const groups = new GroupCoordinator({ broker, meta: broker.meta, logger });
   broker.groups = groups;
   const listener = new KafkaListener(broker, buildHandlers(broker), logger);
-  let http: HttpServerHandle | null = null;
+  let http: HttpServer | null = null;
   try {
     broker.kafkaPort = await listener.listen(config.host, config.port);
     if (config.httpPort >= 0) http = await startHttp(broker, logger);
@@ -69,6 +71,7 @@ export async function startBroker(
     config,
     logger,
     kafka: listener,
+    http,
     close() {
       closing ??= (async () => {
         broker.closing = true;
