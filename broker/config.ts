@@ -184,6 +184,30 @@ function parseUsers(name: string, raw: unknown): Record<string, string> {
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
+/** True for an address only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * What is reachable without credentials when the broker binds beyond loopback:
+ * one warning per open port, for the start-up log.
+ */
+export function exposureWarnings(cfg: BrokerConfig): string[] {
+  if (isLoopbackHost(cfg.host)) return [];
+  const out: string[] = [];
+  if (!cfg.saslUsers) {
+    out.push(
+      `SECURITY: the Kafka port listens on ${cfg.host} with no authentication: anyone who can reach it can produce, consume and delete topics. ` +
+        'Set --sasl-users (and put TLS in front, see docs/security.md), or bind --host 127.0.0.1',
+    );
+  }
+  if (cfg.httpPort >= 0 && !cfg.httpToken) {
+    out.push(`SECURITY: the HTTP/WebSocket port listens on ${cfg.host} with no --http-token: anyone who can reach it can use the whole API`);
+  }
+  return out;
+}
+
 /** The configuration as shown to clients (HTTP /broker/config, CopylessBrokerInfo): secrets masked. */
 export function publicConfig(cfg: BrokerConfig): Record<string, unknown> {
   return {

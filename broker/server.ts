@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { CopylessError } from '../src/errors.ts';
 import { isModelledMode } from '../src/fetch/fetch-mode.ts';
-import { resolveConfig, type BrokerConfig, type OptionName } from './config.ts';
+import { exposureWarnings, resolveConfig, type BrokerConfig, type OptionName } from './config.ts';
 import { Broker } from './broker.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import { createLogger } from './logger.ts';
@@ -47,6 +47,7 @@ export async function startBroker(
       field: 'fetchMode',
     });
   }
+  for (const warning of exposureWarnings(config)) logger.warn({ host: config.host }, warning);
   const broker = new Broker(config, logger);
   broker.open();
   const groups = new GroupCoordinator({ broker, meta: broker.meta, logger });

@@ -109,6 +109,7 @@ export class KafkaConnection {
       sgDma: broker.config.sgDma,
       signal: this.abort.signal,
       principal: null,
+      sasl: null,
     };
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
@@ -336,6 +337,10 @@ export class KafkaConnection {
           continue;
         }
         await this.write(out);
+        if (out.kind === 'response' && out.result.closeAfter) {
+          this.logger.info({ conn: this.state.id, remote: this.state.remote }, `closing connection: ${out.result.closeAfter}`);
+          this.finishClose(out.result.closeAfter);
+        }
         this.maybeResume();
       }
     } finally {

@@ -8,6 +8,7 @@ import type { RequestHeader } from '../../src/protocol/index.ts';
 import type { FetchMode } from '../../src/fetch/fetch-mode.ts';
 import { ErrorCode, toCopylessError } from '../../src/errors.ts';
 import type { Broker, ServedRecords } from '../broker.ts';
+import type { SaslSession } from './sasl.ts';
 
 export interface ConnectionState {
   readonly id: number;
@@ -20,6 +21,8 @@ export interface ConnectionState {
   readonly signal: AbortSignal;
   /** The SASL user this connection authenticated as; null until then (and always without saslUsers). */
   principal: string | null;
+  /** The SASL exchange under way (after SaslHandshake, before success), else null. */
+  sasl: SaslSession | null;
 }
 
 export interface RequestContext {
@@ -46,6 +49,8 @@ export interface HandlerResult {
    * the result when the connection closes first.
    */
   deferred?: { bytes: number; serve(): HandlerResult; abandon(): void };
+  /** Close the connection once this response is written (a failed or out-of-order SASL step, as Kafka does). */
+  closeAfter?: string;
 }
 
 export type Handler = (ctx: RequestContext, body: any) => Promise<HandlerResult>;
