@@ -34,12 +34,13 @@ export interface JsonFetchRequest extends PartitionFetchRequest {
   requestedFetchMode: FetchMode | null;
 }
 
-/** One round: the JSON text of its records (each preceded by a comma but the very first), and where the next starts. */
-interface Round {
-  text: string;
-  recordBytes: number;
-  nextOffset: number;
-}
+/**
+ * JSON text written per piece: a round is encoded in pieces of about this
+ * size with a turn of the event loop between them, so one large batch (a
+ * round is at least one whole batch, up to messageBytesMax) never holds the
+ * loop for long.
+ */
+const JSON_PIECE_BYTES = 64 * 1024;
 
 export async function streamJsonFetch(ctx: HttpContext, reply: FastifyReply, req: JsonFetchRequest, signal: AbortSignal): Promise<void> {
   const { broker } = ctx;
@@ -72,16 +73,15 @@ export async function streamJsonFetch(ctx: HttpContext, reply: FastifyReply, req
     let next: FetchResult | null = result;
     let offset = fetchOffset;
     let sentRecordBytes = 0;
-    let first = true;
+    const state = { first: true };
     while (next !== null) {
-      const round = await encodeRound(broker, next, { fetchOffset: offset, encoding: req.encoding, first, budget, accounting, signal });
+      const round = await sendRound(broker, next, { fetchOffset: offset, encoding: req.encoding, state, budget, accounting, signal, send });
       if (round === null) break;
-      if (!(await send(round.text, round.charged))) return;
-      first = first && round.text.length === 0;
       offset = round.nextOffset;
       sentRecordBytes += round.recordBytes;
       next = await nextRound(broker, req, offset, req.maxBytes - sentRecordBytes, signal);
     }
+    if (res.destroyed) return;
     await send(`],"nextOffset":${offset},"accounting":${JSON.stringify(accounting)}}`, 0);
     res.end();
   } catch (e) {
@@ -107,46 +107,64 @@ async function nextRound(broker: Broker, req: JsonFetchRequest, offset: number, 
 
 /**
  * Serve one round with the copy mode (its bytes charged to the budget before
- * they are copied), decode it and turn its records into JSON text. The text
- * is charged too, in place of the copy, until the socket takes it.
+ * they are copied), decode it, and write its records as JSON in pieces: each
+ * piece is charged while the socket holds it, and the next is encoded only
+ * once the socket has drained and the event loop has had a turn. Null when
+ * the round had nothing to send (caught up) or the answer was cut off.
  */
-async function encodeRound(
+async function sendRound(
   broker: Broker,
   result: FetchResult,
-  o: { fetchOffset: number; encoding: BytesEncoding; first: boolean; budget: ByteBudget; accounting: FetchAccounting; signal: AbortSignal },
-): Promise<(Round & { charged: number }) | null> {
-  const { fetchOffset, encoding, first, budget } = o;
+  o: {
+    fetchOffset: number;
+    encoding: BytesEncoding;
+    state: { first: boolean };
+    budget: ByteBudget;
+    accounting: FetchAccounting;
+    signal: AbortSignal;
+    send: (text: string, charged: number) => Promise<boolean>;
+  },
+): Promise<{ recordBytes: number; nextOffset: number } | null> {
+  const { budget } = o;
   if (result.bytes === 0 || !(await budget.reserve(result.bytes, o.signal))) {
     result.release();
     return null;
   }
-  let text = '';
-  let nextOffset = fetchOffset;
+  let nextOffset = o.fetchOffset;
   try {
     const served = broker.serve(result, 'copy');
     try {
       const parts = (served.records[0]?.parts ?? []) as Buffer[];
       const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-      const pieces: string[] = [];
-      for (const r of decodeRecords(bytes)) {
-        if (r.offset < fetchOffset) continue;
-        pieces.push(JSON.stringify(recordToJson(r, encoding)));
-        nextOffset = r.offset + 1;
-      }
-      text = pieces.length === 0 ? '' : (first ? '' : ',') + pieces.join(',');
       if (served.accounting) addAccounting(o.accounting, served.accounting);
+      let piece = '';
+      for (const r of decodeRecords(bytes)) {
+        if (r.offset < o.fetchOffset) continue;
+        piece += (o.state.first ? '' : ',') + JSON.stringify(recordToJson(r, o.encoding));
+        o.state.first = false;
+        nextOffset = r.offset + 1;
+        if (piece.length >= JSON_PIECE_BYTES) {
+          if (!(await sendPiece(piece, budget, o.send))) return null;
+          piece = '';
+        }
+      }
+      if (piece.length > 0 && !(await sendPiece(piece, budget, o.send))) return null;
     } finally {
       served.release();
     }
-  } catch (e) {
+  } finally {
     budget.release(result.bytes);
-    throw e;
   }
-  // The copy is gone; the text takes its place in the budget until written.
+  return nextOffset === o.fetchOffset ? null : { recordBytes: result.bytes, nextOffset };
+}
+
+/** Charge a piece of text already made, write it, and give the event loop a turn. */
+async function sendPiece(text: string, budget: ByteBudget, send: (text: string, charged: number) => Promise<boolean>): Promise<boolean> {
   const charged = Buffer.byteLength(text);
-  budget.release(result.bytes);
   budget.charge(charged);
-  return nextOffset === fetchOffset ? null : { text, recordBytes: result.bytes, nextOffset, charged };
+  if (!(await send(text, charged))) return false;
+  await new Promise((resolve) => setImmediate(resolve));
+  return true;
 }
 
 /**
