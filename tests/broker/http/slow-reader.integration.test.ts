@@ -8,7 +8,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../src/record/index.ts';
 import { HTTP_JSON_ROUND_BYTES } from '../../../src/limits.ts';
-import { startTestBroker, type TestBroker } from '../../helpers/broker.ts';
+import { startTestBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -21,14 +21,6 @@ afterEach(async () => {
   await broker?.destroy();
   broker = null;
 });
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Fill a topic with `batches` batches of 16 records of 60 KiB (about 1 MiB each). */
 async function fill(b: TestBroker, topic: string, batches: number): Promise<void> {

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKey, encodeRequest } from '../../../src/protocol/index.ts';
 import { encodeRecordBatch } from '../../../src/record/index.ts';
-import { RawClient, startTestBroker, type TestBroker } from '../../helpers/broker.ts';
+import { RawClient, startTestBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -22,14 +22,6 @@ afterEach(async () => {
   await broker?.destroy();
   broker = null;
 });
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A socket that never reads (its receive buffer fills) and is destroyed after the test. */
 function rawSocket(port: number): Promise<net.Socket> {
@@ -65,21 +57,7 @@ function produceRequest(correlationId: number, topic: string, value: Buffer): Bu
 }
 
 function fetchRequest(correlationId: number, topic: string, offset: number, maxBytes: number): Buffer {
-  return encodeRequest(
-    { apiKey: ApiKey.Fetch, apiVersion: 11, correlationId, clientId: 'edge' },
-    {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxBytes,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    },
-  );
+  return encodeRequest({ apiKey: ApiKey.Fetch, apiVersion: 11, correlationId, clientId: 'edge' }, fetchBodyFor(topic, maxBytes, offset));
 }
 
 describe('refused connections', () => {
@@ -214,7 +192,7 @@ describe('a client that stops reading its fetches', () => {
   });
 });
 
-function fetchBodyFor(topic: string, maxBytes: number) {
+function fetchBodyFor(topic: string, maxBytes: number, offset = 0) {
   return {
     replicaId: -1,
     maxWaitMs: 0,
@@ -223,7 +201,7 @@ function fetchBodyFor(topic: string, maxBytes: number) {
     isolationLevel: 0,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
+    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: maxBytes }] }],
     forgottenTopicsData: [],
     rackId: '',
   };
