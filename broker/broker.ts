@@ -14,7 +14,7 @@ import { LOG_CONFIG_DEFAULTS, type AppendResult, type LogConfig, type LogSlice, 
 import { FetchModel } from '../src/fetch/fetch-model.ts';
 import { FetchStats, type FetchAccounting } from '../src/fetch/accounting.ts';
 import { FETCH_MODES, isModelledMode, type FetchMode } from '../src/fetch/fetch-mode.ts';
-import type { BrokerConfig } from './config.ts';
+import { publicConfig, type BrokerConfig } from './config.ts';
 import { MetaStore, type TopicRecord } from './meta-store.ts';
 import { native, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
@@ -454,7 +454,7 @@ export class Broker extends EventEmitter {
         modelled: FETCH_MODES.filter((m) => isModelledMode(m)),
         native: { available: native.available, reason: native.reason },
       },
-      config: { ...this.config, httpToken: this.config.httpToken ? '***' : null },
+      config: publicConfig(this.config),
     };
   }
 

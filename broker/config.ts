@@ -10,13 +10,17 @@ import { CopylessError } from '../src/errors.ts';
 import {
   BATCH_BYTES_MAX_CEILING,
   BATCH_BYTES_MAX_DEFAULT,
+  CONNECTION_STALL_MS_DEFAULT,
   CONNECTIONS_MAX_DEFAULT,
+  CONNECTIONS_MAX_IDLE_MS_DEFAULT,
   FETCH_PAGE_CACHE_SHARE_MAX,
   FRAME_BYTES_MAX_DEFAULT,
+  HTTP_HELD_BYTES_MAX_DEFAULT,
   PAGE_CACHE_BYTES_DEFAULT,
   PAGE_CACHE_BYTES_MAX,
   PAGE_CACHE_BYTES_MIN,
   PARTITIONS_MAX,
+  QUEUED_REQUEST_BYTES_MAX_DEFAULT,
   SEGMENT_BYTES_DEFAULT,
   SEGMENT_BYTES_MAX,
   SEGMENT_BYTES_MIN,
@@ -26,7 +30,7 @@ import { FETCH_MODES, type FetchMode } from '../src/fetch/fetch-mode.ts';
 
 const MiB = 1024 * 1024;
 
-type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString';
+type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString' | 'users';
 
 interface OptionSpec {
   kind: Kind;
@@ -57,10 +61,15 @@ export const OPTIONS = {
   messageBytesMax: { kind: 'int', default: BATCH_BYTES_MAX_DEFAULT, min: 1024, max: BATCH_BYTES_MAX_CEILING, description: 'Largest record batch accepted (Kafka max.message.bytes)' },
   frameBytesMax: { kind: 'int', default: FRAME_BYTES_MAX_DEFAULT, min: 64 * 1024, max: 1024 * MiB, description: 'Largest Kafka request frame accepted' },
   connectionsMax: { kind: 'int', default: CONNECTIONS_MAX_DEFAULT, min: 1, max: 65536, description: 'Most simultaneous Kafka connections' },
+  connectionsMaxIdleMs: { kind: 'int', default: CONNECTIONS_MAX_IDLE_MS_DEFAULT, min: 10, max: 2 ** 31 - 1, description: 'Close a Kafka connection with nothing in flight and no bytes in or out for this long (Kafka connections.max.idle.ms)' },
+  connectionStallMs: { kind: 'int', default: CONNECTION_STALL_MS_DEFAULT, min: 10, max: 2 ** 31 - 1, description: 'Close a Kafka connection or HTTP answer whose pending response bytes have not drained (no write finished) for this long' },
+  queuedRequestBytesMax: { kind: 'int', default: QUEUED_REQUEST_BYTES_MAX_DEFAULT, min: 64 * 1024, max: 16 * 1024 * MiB, description: 'Broker-wide bytes of Kafka request frames being read or handled; past it the broker stops reading sockets (Kafka queued.max.request.bytes)' },
   autoCreateTopics: { kind: 'bool', default: true, description: 'Create unknown topics on Metadata requests (Kafka auto.create.topics.enable)' },
   defaultPartitions: { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, description: 'Partitions of an auto-created topic' },
   httpToken: { kind: 'nullableString', default: null, description: 'Bearer token required on every HTTP route but /healthz when set' },
   httpBodyBytesMax: { kind: 'int', default: 8 * MiB, min: 1024, max: 256 * MiB, description: 'Largest HTTP request body accepted' },
+  httpHeldBytesMax: { kind: 'int', default: HTTP_HELD_BYTES_MAX_DEFAULT, min: 64 * 1024, max: 16 * 1024 * MiB, description: 'Broker-wide bytes of HTTP answers allocated and not yet taken by slow readers; answers wait for room' },
+  saslUsers: { kind: 'users', default: null, description: 'SASL users of the Kafka port as user:password[,user:password] (a JSON object in --config); when set, every Kafka connection must authenticate (SASL/PLAIN or SCRAM-SHA-256)' },
   logLevel: { kind: 'string', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -86,10 +95,16 @@ export interface BrokerConfig {
   messageBytesMax: number;
   frameBytesMax: number;
   connectionsMax: number;
+  connectionsMaxIdleMs: number;
+  connectionStallMs: number;
+  queuedRequestBytesMax: number;
   autoCreateTopics: boolean;
   defaultPartitions: number;
   httpToken: string | null;
   httpBodyBytesMax: number;
+  httpHeldBytesMax: number;
+  /** SASL users by name (password); null: the Kafka port needs no authentication. */
+  saslUsers: Record<string, string> | null;
   logLevel: string;
 }
 
@@ -108,8 +123,10 @@ function invalid(name: string, message: string): CopylessError {
 /** Parse one option value from a string (flag or env var) or a JSON value (config file). */
 export function parseOption(name: OptionName, raw: unknown): unknown {
   const spec: OptionSpec = OPTIONS[name];
-  if (raw === null && spec.kind === 'nullableString') return null;
+  if (raw === null && (spec.kind === 'nullableString' || spec.kind === 'users')) return null;
   switch (spec.kind) {
+    case 'users':
+      return parseUsers(name, raw);
     case 'string':
     case 'nullableString':
       if (typeof raw !== 'string' || raw.length === 0) throw invalid(name, 'expected a non-empty string');
@@ -139,6 +156,65 @@ export function parseOption(name: OptionName, raw: unknown): unknown {
       return n;
     }
   }
+}
+
+/**
+ * SASL users: `user:password[,user:password]` (a flag or env var; the password
+ * runs to the next comma) or a JSON object `{"user": "password"}` (config file).
+ */
+function parseUsers(name: string, raw: unknown): Record<string, string> {
+  let entries: [string, unknown][];
+  if (typeof raw === 'string') {
+    entries = raw.split(',').map((pair) => {
+      const at = pair.indexOf(':');
+      if (at <= 0) throw invalid(name, 'expected user:password[,user:password]');
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    });
+  } else if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    entries = Object.entries(raw);
+  } else {
+    throw invalid(name, 'expected user:password[,user:password] or a JSON object of user names to passwords');
+  }
+  if (entries.length === 0) throw invalid(name, 'names no user');
+  for (const [user, password] of entries) {
+    if (user.length === 0 || typeof password !== 'string' || password.length === 0) {
+      throw invalid(name, `user ${JSON.stringify(user)} needs a non-empty name and password`);
+    }
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+/** True for an address only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * What is reachable without credentials when the broker binds beyond loopback:
+ * one warning per open port, for the start-up log.
+ */
+export function exposureWarnings(cfg: BrokerConfig): string[] {
+  if (isLoopbackHost(cfg.host)) return [];
+  const out: string[] = [];
+  if (!cfg.saslUsers) {
+    out.push(
+      `SECURITY: the Kafka port listens on ${cfg.host} with no authentication: anyone who can reach it can produce, consume and delete topics. ` +
+        'Set --sasl-users (and put TLS in front, see docs/security.md), or bind --host 127.0.0.1',
+    );
+  }
+  if (cfg.httpPort >= 0 && !cfg.httpToken) {
+    out.push(`SECURITY: the HTTP/WebSocket port listens on ${cfg.host} with no --http-token: anyone who can reach it can use the whole API`);
+  }
+  return out;
+}
+
+/** The configuration as shown to clients (HTTP /broker/config, CopylessBrokerInfo): secrets masked. */
+export function publicConfig(cfg: BrokerConfig): Record<string, unknown> {
+  return {
+    ...cfg,
+    httpToken: cfg.httpToken ? '***' : null,
+    saslUsers: cfg.saslUsers ? Object.fromEntries(Object.keys(cfg.saslUsers).map((user) => [user, '***'])) : null,
+  };
 }
 
 export function defaultConfig(): BrokerConfig {
@@ -193,6 +269,13 @@ export function resolveConfig(o: {
  * zero-copy fetch of it could pin more pages than the cache can give.
  */
 function checkRelations(cfg: BrokerConfig): void {
+  if (cfg.queuedRequestBytesMax < cfg.frameBytesMax) {
+    throw new CopylessError(
+      'INVALID_CONFIG',
+      `queuedRequestBytesMax=${cfg.queuedRequestBytesMax} must hold at least one frame of frameBytesMax=${cfg.frameBytesMax}: raise --queued-request-bytes-max or lower --frame-bytes-max`,
+      { field: 'queuedRequestBytesMax', limit: 'frameBytesMax', max: cfg.frameBytesMax, actual: cfg.queuedRequestBytesMax },
+    );
+  }
   const shareBytes = Math.floor(cfg.pageCacheMb * MiB * FETCH_PAGE_CACHE_SHARE_MAX);
   if (cfg.messageBytesMax > shareBytes) {
     throw new CopylessError(

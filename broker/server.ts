@@ -5,13 +5,13 @@
 import type { Logger } from 'pino';
 import { CopylessError } from '../src/errors.ts';
 import { isModelledMode } from '../src/fetch/fetch-mode.ts';
-import { resolveConfig, type BrokerConfig, type OptionName } from './config.ts';
+import { exposureWarnings, resolveConfig, type BrokerConfig, type OptionName } from './config.ts';
 import { Broker } from './broker.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import { createLogger } from './logger.ts';
 import { KafkaListener } from './kafka/listener.ts';
 import { buildHandlers } from './kafka/registry.ts';
-import { startHttp, type HttpServerHandle } from './http/server.ts';
+import { startHttp, type HttpServer } from './http/server.ts';
 import { native } from './native/index.ts';
 
 export interface RunningBroker {
@@ -21,6 +21,10 @@ export interface RunningBroker {
   readonly broker: Broker;
   readonly config: BrokerConfig;
   readonly logger: Logger;
+  /** The Kafka listener (its connections and shared limits), for tests and the soak. */
+  readonly kafka: KafkaListener;
+  /** The HTTP/WebSocket server (its fastify app and gateway), null when httpPort is -1. */
+  readonly http: HttpServer | null;
   close(): Promise<void>;
 }
 
@@ -43,12 +47,13 @@ export async function startBroker(
       field: 'fetchMode',
     });
   }
+  for (const warning of exposureWarnings(config)) logger.warn({ host: config.host }, warning);
   const broker = new Broker(config, logger);
   broker.open();
   const groups = new GroupCoordinator({ broker, meta: broker.meta, logger });
   broker.groups = groups;
   const listener = new KafkaListener(broker, buildHandlers(broker), logger);
-  let http: HttpServerHandle | null = null;
+  let http: HttpServer | null = null;
   try {
     broker.kafkaPort = await listener.listen(config.host, config.port);
     if (config.httpPort >= 0) http = await startHttp(broker, logger);
@@ -66,6 +71,8 @@ export async function startBroker(
     broker,
     config,
     logger,
+    kafka: listener,
+    http,
     close() {
       closing ??= (async () => {
         broker.closing = true;

@@ -12,6 +12,7 @@ import { CopylessError, ErrorCode, errorInfo, type ErrorDetails } from '../src/e
 import { negotiateApiVersions, pickVersion, type VersionRange } from './api-versions.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import { Connection, type Codec } from './connection.ts';
+import { saslAuthenticate, type SaslOptions } from './sasl.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 
 export type ConnectionKind = 'default' | 'fetch';
@@ -77,6 +78,8 @@ export interface ClusterOptions {
   onFetchConnect?: (connection: Connection, cluster: Cluster) => Promise<void>;
   /** Told the broker kind after each ApiVersions (the client's `isCopyless()`). */
   onBrokerKind?: (isCopyless: boolean) => void;
+  /** SASL credentials: every connection authenticates right after ApiVersions. */
+  sasl?: SaslOptions;
 }
 
 export interface SendOptions {
@@ -340,6 +343,7 @@ export class Cluster {
   /** ApiVersions, then the kind's own setup. */
   private async handshake(connection: Connection, address: string, kind: ConnectionKind): Promise<void> {
     const versions = await negotiateApiVersions(connection, address);
+    if (this.o.sasl) await saslAuthenticate(connection, versions, this.o.sasl, address);
     this.versionsByAddress.set(address, versions);
     this.copyless = versions.has(ApiKey.CopylessBrokerInfo) && versions.has(ApiKey.CopylessFetch);
     this.o.onBrokerKind?.(this.copyless);

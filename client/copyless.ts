@@ -14,6 +14,7 @@ import { Cluster } from './cluster.ts';
 import { Consumer, type ConsumerOptions } from './consumer.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
 import { type RetryOptions, resolveRetry } from './retry.ts';
+import { checkSaslOptions, type SaslOptions } from './sasl.ts';
 
 export interface CopylessConfig {
   /** Bootstrap brokers as host:port; the rest of the cluster is learned from Metadata. */
@@ -22,6 +23,8 @@ export interface CopylessConfig {
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   retry?: Partial<RetryOptions>;
+  /** SASL credentials for a broker whose Kafka port requires them (`saslUsers`): `{ mechanism: 'plain' | 'scram-sha-256', username, password }`. */
+  sasl?: SaslOptions;
 }
 
 const CLIENT_ID_DEFAULT = 'copyless';
@@ -32,6 +35,7 @@ export class Copyless {
   private readonly connectTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private readonly retry: RetryOptions;
+  private readonly sasl: SaslOptions | undefined;
   private copyless = false;
 
   constructor(config: CopylessConfig) {
@@ -43,6 +47,7 @@ export class Copyless {
     this.connectTimeoutMs = positiveInt(config.connectTimeoutMs ?? CLIENT_CONNECT_TIMEOUT_MS_DEFAULT, 'connectTimeoutMs');
     this.requestTimeoutMs = positiveInt(config.requestTimeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS_DEFAULT, 'requestTimeoutMs');
     this.retry = resolveRetry(config.retry);
+    this.sasl = config.sasl === undefined ? undefined : checkSaslOptions(config.sasl);
     // Validates the addresses now rather than at the first connect.
     this.cluster();
   }
@@ -75,6 +80,7 @@ export class Copyless {
       connectTimeoutMs: this.connectTimeoutMs,
       requestTimeoutMs: this.requestTimeoutMs,
       retry: this.retry,
+      sasl: this.sasl,
       onBrokerKind: (isCopyless) => {
         this.copyless = isCopyless;
       },

@@ -12,4 +12,5 @@ export { Admin, type TopicSpec, type TopicDescription, type PartitionDescription
 export { createDefaultPartitioner, partitionForKey, type Partitioner, type PartitionerArgs } from './partitioner.ts';
 export { murmur2, toPositive } from '../src/record/murmur2.ts';
 export type { RetryOptions } from './retry.ts';
+export type { SaslOptions } from './sasl.ts';
 export { CopylessError, ErrorCode, isCopylessError } from '../src/errors.ts';

@@ -59,6 +59,42 @@ export const CONNECTIONS_MAX_DEFAULT = 1024;
 export const CONNECTION_INFLIGHT_MAX = 64;
 /** Response bytes queued for one connection before the broker stops reading its requests. */
 export const CONNECTION_QUEUED_BYTES_MAX = 64 * MiB;
+/** A Kafka connection with nothing in flight and no bytes in or out for this long is closed (`connectionsMaxIdleMs`); Kafka's connections.max.idle.ms. */
+export const CONNECTIONS_MAX_IDLE_MS_DEFAULT = 10 * 60_000;
+/**
+ * A connection whose response bytes have waited this long without one write
+ * finishing is closed (`connectionStallMs`): a reader that stopped. It holds
+ * what those responses pinned and allocated. Clients give up on a response
+ * after their own request timeout (Kafka's request.timeout.ms, 30 s), so a
+ * response still unread by then is waited for by nobody.
+ */
+export const CONNECTION_STALL_MS_DEFAULT = 30_000;
+/**
+ * After the broker refuses a connection's request it sends what came before,
+ * half-closes, and reads (discarding) until the client closes or this long has
+ * passed, then destroys the socket. Reading on avoids a reset that could drop
+ * the answers still in the client's receive buffer; the bound makes sure the
+ * close always finishes.
+ */
+export const CONNECTION_CLOSE_LINGER_MS = 1_000;
+/**
+ * Most fetched record bytes one Kafka connection holds (pinned page-cache views
+ * or copies) for responses written but not yet taken by the client; the next
+ * Fetch response is served (its pages pinned) only when it fits, or when the
+ * connection holds nothing. The effective cap is also at most one fetch's
+ * share of the page cache (FETCH_PAGE_CACHE_SHARE_MAX), so a reader that
+ * stopped pins no more than a single fetch may.
+ */
+export const CONNECTION_HELD_BYTES_MAX = 64 * MiB;
+/**
+ * Broker-wide bytes of Kafka request frames being assembled or handled
+ * (`queuedRequestBytesMax`), Kafka's queued.max.request.bytes. A frame that
+ * arrives across reads is charged its declared size before its buffer is
+ * allocated; when the budget is spent, the connection stops reading until
+ * other requests finish. Frames lying whole inside one socket read are views
+ * of that read and are not charged.
+ */
+export const QUEUED_REQUEST_BYTES_MAX_DEFAULT = 128 * MiB;
 
 /** Longest topic name (Kafka's rule). */
 export const TOPIC_NAME_LENGTH_MAX = 249;
@@ -134,6 +170,19 @@ export const NATIVE_SEQUENCE_ITEMS_MAX = 16_384;
 
 /** HTTP fetch: record bytes returned when the request names no `maxBytes`; a curl-sized answer. */
 export const HTTP_FETCH_BYTES_DEFAULT = 1 * MiB;
+/**
+ * HTTP JSON fetch: record bytes read, decoded and written per round. The
+ * answer is streamed round by round and the next round waits until the
+ * client has taken the last, so a slow reader holds one round, not the whole
+ * answer, and no round blocks the event loop for long.
+ */
+export const HTTP_JSON_ROUND_BYTES = 256 * KiB;
+/**
+ * Broker-wide bytes allocated for HTTP answers and not yet taken by their
+ * readers (`httpHeldBytesMax`): JSON rounds and copy-mode raw answers. A
+ * round or answer waits for room; one answer alone is always allowed.
+ */
+export const HTTP_HELD_BYTES_MAX_DEFAULT = 64 * MiB;
 /** Largest HTTP produce answer listing one offset per record; larger produces answer per batch only. */
 export const HTTP_PRODUCE_OFFSETS_MAX = 10_000;
 /**

@@ -11,6 +11,7 @@ import { CopylessError } from '../../src/errors.ts';
 import { TOPIC_NAME_LENGTH_MAX } from '../../src/limits.ts';
 import type { Broker } from '../broker.ts';
 import { BROKER_VERSION } from '../broker.ts';
+import { ByteBudget } from '../byte-budget.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import { errorBody, httpStatusOf, toHttpError } from './errors.ts';
 import { RecordProducer } from './produce.ts';
@@ -27,6 +28,10 @@ declare module 'fastify' {
     /** Bytes a hijacked answer wrote itself (raw fetch), -1 when fastify sent the answer. */
     copylessBytesOut: number;
   }
+  interface FastifyInstance {
+    /** The HTTP answers' held-bytes budget (httpHeldBytesMax), for tests and the soak. */
+    heldBytes: ByteBudget;
+  }
 }
 
 /** What every route module gets. */
@@ -37,6 +42,8 @@ export interface HttpContext {
   readonly metrics: BrokerMetrics | null;
   /** Aborted when the HTTP server closes, so long-polling fetches return at once. */
   readonly closing: AbortSignal;
+  /** Broker-wide bytes of answers allocated and not yet taken by their readers (httpHeldBytesMax). */
+  readonly heldBytes: ByteBudget;
 }
 
 /** Longest route parameter: a topic name at TOPIC_NAME_LENGTH_MAX, percent-encoded (3 bytes a character), fits. */
@@ -73,7 +80,9 @@ export async function buildHttpApp(
     producer: new RecordProducer(broker),
     metrics: o.metrics ?? null,
     closing: o.closing ?? new AbortController().signal,
+    heldBytes: new ByteBudget('httpHeldBytesMax', broker.config.httpHeldBytesMax),
   };
+  app.decorate('heldBytes', ctx.heldBytes);
 
   app.decorateRequest('copylessErrorCode', 0);
   app.decorateRequest('copylessBytesOut', -1);

@@ -2,18 +2,16 @@
 // through broker.fetch (long-poll included) and broker.serve (a fetch mode,
 // counted in the broker's per-mode accounting exactly like a Kafka Fetch).
 //
-// Decoded JSON records need the bytes in user space, so that path is always
-// served with the `copy` mode (read + write) and says so in its answer; the
-// raw path (raw-fetch.ts, WebSocket binary frames) keeps the mode asked for.
+// Decoded JSON records need the bytes in user space, so that path
+// (json-fetch.ts) is always served with the `copy` mode (read + write) and
+// says so in its answer; the raw path (raw-fetch.ts, WebSocket binary frames)
+// keeps the mode asked for.
 
 import { CopylessError } from '../../src/errors.ts';
 import { FETCH_BYTES_MAX, FETCH_WAIT_MS_MAX } from '../../src/limits.ts';
-import { decodeRecords } from '../../src/record/index.ts';
 import { validateTopicName } from '../../src/topic-name.ts';
 import { parseFetchMode, type FetchMode } from '../../src/fetch/fetch-mode.ts';
-import type { FetchAccounting } from '../../src/fetch/accounting.ts';
 import type { Broker, FetchResult } from '../broker.ts';
-import { recordToJson, type BytesEncoding, type JsonRecord } from './json-records.ts';
 
 export type OffsetSpec = number | 'earliest' | 'latest';
 
@@ -26,20 +24,6 @@ export interface PartitionFetchRequest {
 }
 
 export const JSON_FETCH_NOTE = 'records are decoded in user space, so this fetch was served with the copy mode (read + write); ask for Accept: application/octet-stream to use another mode';
-
-export interface JsonFetchResult {
-  topic: string;
-  partition: number;
-  fetchMode: 'copy';
-  requestedFetchMode: FetchMode | null;
-  note: string;
-  highWatermark: number;
-  logStartOffset: number;
-  /** Where the next fetch should start: one past the last record returned, or the offset asked for. */
-  nextOffset: number;
-  records: JsonRecord[];
-  accounting: FetchAccounting | null;
-}
 
 /** `earliest` / `latest` / -2 / -1 (Kafka ListOffsets markers) or an offset, resolved against the partition now. */
 export function resolveOffset(broker: Broker, topic: string, partition: number, offset: OffsetSpec): number {
@@ -111,36 +95,4 @@ function partitionErrorMessage(code: number, topic: string, partition: number, o
     return `offset ${offset} is outside ${topic}-${partition}'s log${p.highWatermark >= 0 ? ` [${p.logStartOffset}, ${p.highWatermark}]` : ''}`;
   }
   return `${name} for ${topic}-${partition} at offset ${offset}`;
-}
-
-/** The JSON fetch: copy mode, decode, drop the records of the first batch that precede the offset asked for. */
-export async function fetchJson(
-  broker: Broker,
-  req: PartitionFetchRequest & { encoding: BytesEncoding; requestedFetchMode: FetchMode | null },
-  signal?: AbortSignal,
-): Promise<JsonFetchResult> {
-  const { result, fetchOffset } = await fetchPartition(broker, req, signal);
-  const p = result.partitions[0];
-  const served = broker.serve(result, 'copy');
-  try {
-    const parts = served.records[0]?.parts ?? [];
-    const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts as Buffer[]);
-    const records = decodeRecords(bytes)
-      .filter((r) => r.offset >= fetchOffset)
-      .map((r) => recordToJson(r, req.encoding));
-    return {
-      topic: req.topic,
-      partition: req.partition,
-      fetchMode: 'copy',
-      requestedFetchMode: req.requestedFetchMode,
-      note: JSON_FETCH_NOTE,
-      highWatermark: p.highWatermark,
-      logStartOffset: p.logStartOffset,
-      nextOffset: records.length > 0 ? records[records.length - 1].offset + 1 : fetchOffset,
-      records,
-      accounting: served.accounting,
-    };
-  } finally {
-    served.release();
-  }
 }

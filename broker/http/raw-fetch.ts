@@ -54,7 +54,25 @@ export async function sendRawFetch(
   ctx.broker.assertModeAvailable(req.fetchMode);
   const { result, fetchOffset } = await fetchPartition(ctx.broker, req, signal);
   const p = result.partitions[0];
-  const served = ctx.broker.serve(result, req.fetchMode);
+  // The copy mode allocates the answer: it waits for room in the held-bytes budget first (views pin cache pages instead).
+  const charged = req.fetchMode === 'copy' ? result.bytes : 0;
+  if (charged > 0 && !(await ctx.heldBytes.reserve(charged, signal))) {
+    result.release();
+    reply.hijack();
+    reply.raw.destroy();
+    return;
+  }
+  let served: ServedRecords;
+  try {
+    served = ctx.broker.serve(result, req.fetchMode);
+  } catch (e) {
+    ctx.heldBytes.release(charged);
+    throw e;
+  }
+  const release = once(() => {
+    served.release();
+    ctx.heldBytes.release(charged);
+  });
   const records = served.records[0];
   const bytes = records?.byteLength ?? 0;
   const headers: Record<string, string | number> = {
@@ -72,10 +90,19 @@ export async function sendRawFetch(
     const views = (records?.parts ?? []) as Buffer[];
     headers['x-copyless-next-offset'] = scanBatches(views).nextOffset ?? fetchOffset;
     if (served.accounting) headers['x-copyless-accounting'] = JSON.stringify(served.accounting);
-    writeViews(res, headers, views, served);
+    writeViews(res, headers, views, release, ctx.broker.config.connectionStallMs);
   } else {
     await writeNative(ctx, res, headers, records?.parts ?? [], served);
   }
+}
+
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    f();
+  };
 }
 
 function setHeaders(res: ServerResponse, headers: Record<string, string | number>): void {
@@ -83,18 +110,28 @@ function setHeaders(res: ServerResponse, headers: Record<string, string | number
   res.writeHead(200);
 }
 
-function writeViews(res: ServerResponse, headers: Record<string, string | number>, views: Buffer[], served: ServedRecords): void {
-  const release = () => served.release();
-  res.once('close', release);
+/**
+ * Write the views in one corked burst; `release` runs once the socket has
+ * taken the last one, or when the connection closes first. An answer not
+ * taken within stallMs is cut off (the socket destroyed), so a reader that
+ * stopped does not hold pinned pages or a copy for good.
+ */
+function writeViews(res: ServerResponse, headers: Record<string, string | number>, views: Buffer[], release: () => void, stallMs: number): void {
+  const stall = setTimeout(() => res.destroy(), stallMs);
+  const done = () => {
+    clearTimeout(stall);
+    release();
+  };
+  res.once('close', done);
   setHeaders(res, headers);
   if (views.length === 0) {
-    res.end(release);
+    res.end(done);
     return;
   }
   const socket = res.socket;
   socket?.cork();
   for (let i = 0; i < views.length - 1; i++) res.write(views[i]);
-  res.write(views[views.length - 1], release);
+  res.write(views[views.length - 1], done);
   res.end();
   if (socket) process.nextTick(() => socket.uncork());
 }

@@ -8,6 +8,7 @@ import type { RequestHeader } from '../../src/protocol/index.ts';
 import type { FetchMode } from '../../src/fetch/fetch-mode.ts';
 import { ErrorCode, toCopylessError } from '../../src/errors.ts';
 import type { Broker, ServedRecords } from '../broker.ts';
+import type { SaslSession } from './sasl.ts';
 
 export interface ConnectionState {
   readonly id: number;
@@ -18,6 +19,10 @@ export interface ConnectionState {
   sgDma: boolean;
   /** Aborted when the connection closes, so long-polls stop waiting. */
   readonly signal: AbortSignal;
+  /** The SASL user this connection authenticated as; null until then (and always without saslUsers). */
+  principal: string | null;
+  /** The SASL exchange under way (after SaslHandshake, before success), else null. */
+  sasl: SaslSession | null;
 }
 
 export interface RequestContext {
@@ -36,6 +41,16 @@ export interface HandlerResult {
   served?: ServedRecords;
   /** CopylessFetch: the response ends with the accounting trailer, patched after a native send. */
   accountingTrailer?: boolean;
+  /**
+   * Fetch responses: the records are served (pages pinned, or copied) only
+   * when the response's turn to be written has come and the connection has
+   * room for `bytes` more held bytes; until then the result holds segment
+   * references only. `serve` returns the response to write; `abandon` frees
+   * the result when the connection closes first.
+   */
+  deferred?: { bytes: number; serve(): HandlerResult; abandon(): void };
+  /** Close the connection once this response is written (a failed or out-of-order SASL step, as Kafka does). */
+  closeAfter?: string;
 }
 
 export type Handler = (ctx: RequestContext, body: any) => Promise<HandlerResult>;

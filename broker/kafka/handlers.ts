@@ -9,7 +9,7 @@ import { ApiKey } from '../../src/protocol/index.ts';
 import { accountingToPairs, emptyAccounting } from '../../src/fetch/accounting.ts';
 import { parseFetchMode } from '../../src/fetch/fetch-mode.ts';
 import { topicNameProblem } from '../../src/topic-name.ts';
-import type { FetchRequestSpec, ServedRecords } from '../broker.ts';
+import type { FetchRequestSpec, FetchResult, ServedRecords } from '../broker.ts';
 import { kafkaErrorCode, type Handler, type HandlerResult, type RequestContext } from './context.ts';
 
 const CLUSTER_ID = 'copyless-local';
@@ -148,9 +148,17 @@ function fetchSpec(req: any): FetchRequestSpec {
   return { partitions, maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes };
 }
 
-/** Fetch and CopylessFetch: long-poll in the core, then serve the slices with the connection's fetch mode. */
+/**
+ * Fetch and CopylessFetch: long-poll in the core, then serve the slices with
+ * the connection's fetch mode when the connection is about to write the
+ * response (HandlerResult.deferred), so a client that stops reading pins no pages.
+ */
 async function serveFetch(ctx: RequestContext, req: any, withAccounting: boolean): Promise<HandlerResult> {
   const result = await ctx.broker.fetch(fetchSpec(req), ctx.conn.signal);
+  return { deferred: { bytes: result.bytes, serve: () => fetchResponse(ctx, result, withAccounting), abandon: () => result.release() } };
+}
+
+function fetchResponse(ctx: RequestContext, result: FetchResult, withAccounting: boolean): HandlerResult {
   let served: ServedRecords;
   try {
     served = ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });

@@ -2,19 +2,26 @@
 // ApiVersions: the codec's version range for exactly the APIs with a handler,
 // so a client is never told about an API the broker cannot answer.
 
-import { SUPPORTED_VERSIONS } from '../../src/protocol/index.ts';
+import { ApiKey, SUPPORTED_VERSIONS } from '../../src/protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import type { Handler } from './context.ts';
 import { coreHandlers } from './handlers.ts';
 import { groupHandlers } from './group-handlers.ts';
+import { SaslAuthenticator } from './sasl.ts';
+import { saslHandlers } from './sasl-handlers.ts';
 
 export interface HandlerRegistry {
   handlers: ReadonlyMap<number, Handler>;
   advertised: ReadonlyMap<number, { min: number; max: number }>;
+  /** True when the Kafka port requires SASL authentication (saslUsers is set). */
+  authRequired: boolean;
+  /** The APIs a connection may call before it has authenticated. */
+  preAuthApis: ReadonlySet<number>;
 }
 
-export function buildHandlers(_broker: Broker): HandlerRegistry {
-  const handlers = new Map<number, Handler>([...coreHandlers, ...groupHandlers]);
+export function buildHandlers(broker: Broker): HandlerRegistry {
+  const users = broker.config.saslUsers;
+  const handlers = new Map<number, Handler>([...coreHandlers, ...groupHandlers, ...saslHandlers(users ? new SaslAuthenticator(users) : null)]);
   const advertised = new Map([...SUPPORTED_VERSIONS].filter(([key]) => handlers.has(key)).sort((a, b) => a[0] - b[0]));
-  return { handlers, advertised };
+  return { handlers, advertised, authRequired: broker.config.saslUsers !== null, preAuthApis: new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]) };
 }

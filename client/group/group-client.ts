@@ -20,6 +20,7 @@ import { ApiKey, API_NAMES } from '../../src/protocol/index.ts';
 import type { CopylessJsonResponse, FindCoordinatorResponse } from '../../src/protocol/index.ts';
 import { kafkaError, parseBrokerAddress } from '../cluster.ts';
 import { negotiateApiVersions, pickVersion, type VersionRange } from '../api-versions.ts';
+import { saslAuthenticate, type SaslOptions } from '../sasl.ts';
 import { type Codec, Connection } from '../connection.ts';
 import { type RetryOptions, withRetry } from '../retry.ts';
 
@@ -56,6 +57,7 @@ export interface GroupClientOptions {
   requestTimeoutMs: number;
   retry: RetryOptions;
   codec?: Codec;
+  sasl?: SaslOptions;
 }
 
 export interface CallOptions {
@@ -178,7 +180,9 @@ export class GroupClient {
       const { host, port } = parseBrokerAddress(address);
       // Each (re)connect learns the broker's versions afresh before any request goes out.
       const learn = async (c: Connection) => {
-        entry.versions = await negotiateApiVersions(c, address);
+        const versions = await negotiateApiVersions(c, address);
+        if (this.o.sasl) await saslAuthenticate(c, versions, this.o.sasl, address);
+        entry.versions = versions;
       };
       const connection = new Connection({
         host,

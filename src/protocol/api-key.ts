@@ -21,9 +21,11 @@ export const ApiKey = {
   SyncGroup: 14,
   DescribeGroups: 15,
   ListGroups: 16,
+  SaslHandshake: 17,
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  SaslAuthenticate: 36,
   // copyless extension APIs, private key range; real Kafka clients ignore them
   CopylessBrokerInfo: 10000,
   CopylessSetFetchMode: 10001,
@@ -58,9 +60,11 @@ const ADVERTISED: ReadonlyArray<readonly [number, number, number]> = [
   [ApiKey.SyncGroup, 0, 3], // min 0: same librdkafka quirk
   [ApiKey.DescribeGroups, 0, 4],
   [ApiKey.ListGroups, 0, 2],
+  [ApiKey.SaslHandshake, 0, 1], // min 0: librdkafka's SASL feature check; the exchange must use SaslAuthenticate (v0's raw tokens are refused)
   [ApiKey.ApiVersions, 0, 2], // v3 is flexible: answered by the KIP-511 fallback instead
   [ApiKey.CreateTopics, 0, 3], // kafkajs 3; v5 is flexible
   [ApiKey.DeleteTopics, 0, 3], // kafkajs 1; v4 is flexible
+  [ApiKey.SaslAuthenticate, 0, 1], // v2 is flexible
   [ApiKey.CopylessBrokerInfo, 0, 0],
   [ApiKey.CopylessSetFetchMode, 0, 0],
   [ApiKey.CopylessStats, 0, 0],

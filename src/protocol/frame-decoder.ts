@@ -16,6 +16,14 @@
 // twice), and the unfilled rest of the frame's own buffer once a frame is
 // known to run past the slab: a large response then arrives in place, with
 // no per-read allocation and no reassembly copy beyond its first slab's worth.
+//
+// The buffer of a frame split across chunks comes from `allocate`, which may
+// refuse (a broker-wide budget of request bytes is spent). The decoder then
+// blocks: it keeps the bytes it was given after that size field, takes any
+// further chunks into the same stash, and returns no frame until `resume()`
+// finds `allocate` willing. The caller stops reading the socket meanwhile, so
+// the stash holds at most what one read had already delivered. (Refusal is for
+// push() feeding; the lending path never blocks.)
 
 import { CopylessError, limitError } from '../errors.ts';
 
@@ -43,14 +51,31 @@ export class FrameDecoder {
   private slabFilled = 0;
   /** Lending: whether the last buffer lent was the tail of `body` (else of `slab`). */
   private lentBody = false;
+  private readonly allocate: (size: number) => Buffer | null;
+  /** Blocked: the size read whose buffer `allocate` refused, else null. */
+  private blockedSize: number | null = null;
+  /** Blocked: bytes received after that size field, in order. */
+  private stash: Buffer[] = [];
 
-  constructor(o: { frameBytesMax: number }) {
+  constructor(o: { frameBytesMax: number; allocate?: (size: number) => Buffer | null }) {
     this.frameBytesMax = o.frameBytesMax;
+    this.allocate = o.allocate ?? ((size) => Buffer.allocUnsafe(size));
   }
 
   /** Bytes received but not yet returned as a frame (size field included). */
   get bufferedBytes(): number {
+    if (this.blockedSize !== null) return SIZE_BYTES + this.stash.reduce((n, c) => n + c.length, 0);
     return this.body === null ? this.sizeFilled : SIZE_BYTES + this.bodyFilled;
+  }
+
+  /** True while waiting for `allocate` to give a frame buffer it refused (see resume). */
+  get blocked(): boolean {
+    return this.blockedSize !== null;
+  }
+
+  /** The declared size of the frame waiting for its buffer, or null. */
+  get blockedFrameBytes(): number | null {
+    return this.blockedSize;
   }
 
   /**
@@ -61,10 +86,47 @@ export class FrameDecoder {
    */
   push(chunk: Buffer): Buffer[] {
     if (this.failure) throw this.failure;
+    if (this.blockedSize !== null) {
+      this.stash.push(chunk);
+      return [];
+    }
+    return this.feed(chunk, []);
+  }
+
+  /**
+   * Blocked: ask `allocate` again; when it gives the buffer, decode the
+   * stashed bytes and return the frames they complete (possibly blocking
+   * again on a later frame). Not blocked: returns [].
+   */
+  resume(): Buffer[] {
+    if (this.failure) throw this.failure;
+    if (this.blockedSize === null) return [];
+    const body = this.allocate(this.blockedSize);
+    if (body === null) return [];
+    this.body = body;
+    this.bodyFilled = 0;
+    this.blockedSize = null;
+    const stash = this.stash;
+    this.stash = [];
     const frames: Buffer[] = [];
+    for (let i = 0; i < stash.length; i++) {
+      this.feed(stash[i], frames);
+      if (this.blockedSize !== null) {
+        for (let j = i + 1; j < stash.length; j++) this.stash.push(stash[j]);
+        break;
+      }
+    }
+    return frames;
+  }
+
+  private feed(chunk: Buffer, frames: Buffer[]): Buffer[] {
     let pos = 0;
     while (pos < chunk.length) {
       pos = this.body === null ? this.readSize(chunk, pos, frames) : this.readBody(chunk, pos, frames);
+      if (this.blockedSize !== null) {
+        if (pos < chunk.length) this.stash.push(chunk.subarray(pos));
+        break;
+      }
     }
     return frames;
   }
@@ -121,7 +183,12 @@ export class FrameDecoder {
       frames.push(chunk.subarray(pos, pos + size));
       return pos + size;
     }
-    this.body = Buffer.allocUnsafe(size);
+    const body = this.allocate(size);
+    if (body === null) {
+      this.blockedSize = size;
+      return pos;
+    }
+    this.body = body;
     this.bodyFilled = 0;
     return pos;
   }

@@ -371,6 +371,26 @@ export interface CopylessFetchResponse<R extends RecordsValue = Decoded> extends
   accounting: { name: string; value: number }[];
 }
 
+// ---- SaslHandshake (17), SaslAuthenticate (36) -------------------------------
+
+export interface SaslHandshakeRequest {
+  mechanism: string;
+}
+export interface SaslHandshakeResponse {
+  errorCode: number;
+  mechanisms: string[];
+}
+export interface SaslAuthenticateRequest {
+  authBytes: Buffer;
+}
+export interface SaslAuthenticateResponse {
+  errorCode: number;
+  errorMessage: string | null;
+  authBytes: Buffer;
+  /** v1+; 0: the session never needs re-authentication. */
+  sessionLifetimeMs?: number;
+}
+
 // ---- bodies by API key (for typed wrappers around the untyped codec) ----------
 
 export interface RequestBodyByKey {
@@ -387,9 +407,11 @@ export interface RequestBodyByKey {
   14: SyncGroupRequest;
   15: DescribeGroupsRequest;
   16: ListGroupsRequest;
+  17: SaslHandshakeRequest;
   18: ApiVersionsRequest;
   19: CreateTopicsRequest;
   20: DeleteTopicsRequest;
+  36: SaslAuthenticateRequest;
   10000: CopylessJsonRequest;
   10001: CopylessJsonRequest;
   10002: CopylessJsonRequest;
@@ -415,9 +437,11 @@ export interface ResponseBodyByKey {
   14: SyncGroupResponse;
   15: DescribeGroupsResponse;
   16: ListGroupsResponse;
+  17: SaslHandshakeResponse;
   18: ApiVersionsResponse;
   19: CreateTopicsResponse;
   20: DeleteTopicsResponse;
+  36: SaslAuthenticateResponse;
   10000: CopylessJsonResponse;
   10001: CopylessJsonResponse;
   10002: CopylessJsonResponse;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS, defaultConfig, envName, kebab, resolveConfig } from '../../broker/config.ts';
+import { OPTIONS, defaultConfig, envName, exposureWarnings, kebab, publicConfig, resolveConfig } from '../../broker/config.ts';
 import { CopylessError } from '../../src/errors.ts';
 import { tempDir } from '../helpers/broker.ts';
 
@@ -40,6 +40,9 @@ describe('broker config', () => {
     [{ pageCachePolicy: 'fifo' }, /expected two-list or lru/],
     [{ nope: 1 }, /unknown option nope/],
     [{ pageCacheMb: 2 }, /messageBytesMax=1048588 must fit in a fetch's share of the page cache/],
+    [{ queuedRequestBytesMax: 1048576 }, /queuedRequestBytesMax=1048576 must hold at least one frame of frameBytesMax=67108864/],
+    [{ saslUsers: 'alice' }, /saslUsers .* expected user:password/],
+    [{ saslUsers: 'alice:' }, /user "alice" needs a non-empty name and password/],
   ])('refuses %j with INVALID_CONFIG naming the option', (overrides, message) => {
     try {
       resolveConfig({ overrides: overrides as never });
@@ -49,6 +52,30 @@ describe('broker config', () => {
       expect((e as CopylessError).errorName).toBe('INVALID_CONFIG');
       expect((e as Error).message).toMatch(message);
     }
+  });
+
+  it('reads SASL users from a flag string or a config-file object, and never shows their passwords', () => {
+    expect(resolveConfig({ overrides: { saslUsers: 'alice:a:b,bob:pw' } }).saslUsers).toEqual({ alice: 'a:b', bob: 'pw' });
+    const dir = tempDir();
+    const file = path.join(dir, 'c.json');
+    fs.writeFileSync(file, JSON.stringify({ saslUsers: { carol: 'secret' } }));
+    const cfg = resolveConfig({ configFile: file });
+    expect(cfg.saslUsers).toEqual({ carol: 'secret' });
+    expect(JSON.stringify(publicConfig(cfg))).not.toContain('secret');
+    expect(publicConfig(cfg).saslUsers).toEqual({ carol: '***' });
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('warns about every port open without credentials when bound beyond loopback', () => {
+    const base = defaultConfig();
+    expect(exposureWarnings({ ...base, host: '127.0.0.1' })).toEqual([]);
+    expect(exposureWarnings({ ...base, host: '::1' })).toEqual([]);
+    const open = exposureWarnings({ ...base, host: '0.0.0.0' });
+    expect(open).toHaveLength(2);
+    expect(open[0]).toMatch(/Kafka port .* no authentication/);
+    expect(open[1]).toMatch(/HTTP\/WebSocket port .* no --http-token/);
+    expect(exposureWarnings({ ...base, host: '10.1.2.3', saslUsers: { a: 'b' }, httpToken: 't' })).toEqual([]);
+    expect(exposureWarnings({ ...base, host: '10.1.2.3', saslUsers: { a: 'b' }, httpPort: -1 })).toEqual([]);
   });
 
   it('refuses unknown keys in the config file', () => {

@@ -100,3 +100,12 @@ export class RawClient {
     this.socket.destroy();
   }
 }
+
+/** Poll `cond` every 20 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -166,3 +166,44 @@ describe('FrameDecoder lending (readBuffer/written)', () => {
     expect(() => decoder.written(0)).toThrow(/frameBytesMax/);
   });
 });
+
+describe('FrameDecoder with a refusing allocator (request-bytes budget)', () => {
+  it('blocks on a split frame without allocating, then yields the same frames once allowed', () => {
+    const asked: number[] = [];
+    let allow = false;
+    const decoder = new FrameDecoder({
+      frameBytesMax: 1024,
+      allocate: (size) => {
+        asked.push(size);
+        return allow ? Buffer.alloc(size) : null;
+      },
+    });
+    // 'ab' is whole in the first chunk (a view, never allocated); the 300-byte frame is split.
+    const source = framed(Buffer.from('ab'), Buffer.alloc(300, 7), Buffer.from('cd'));
+    expect(decoder.push(source.subarray(0, 20))).toEqual([Buffer.from('ab')]);
+    expect(decoder.blocked).toBe(true);
+    expect(decoder.blockedFrameBytes).toBe(300);
+    expect(decoder.push(source.subarray(20))).toEqual([]);
+    expect(decoder.resume()).toEqual([]);
+    expect(asked).toEqual([300, 300]);
+    allow = true;
+    expect(decoder.resume()).toEqual([Buffer.alloc(300, 7), Buffer.from('cd')]);
+    expect(decoder.blocked).toBe(false);
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
+  it('blocks again on a later frame of the stash and keeps the order of everything after it', () => {
+    let grants = 0;
+    const decoder = new FrameDecoder({ frameBytesMax: 1024, allocate: (size) => (grants-- > 0 ? Buffer.alloc(size) : null) });
+    const payloads = [Buffer.alloc(100, 1), Buffer.alloc(200, 2), Buffer.from('x'), Buffer.alloc(150, 3)];
+    const source = framed(...payloads);
+    const frames: Buffer[] = [];
+    // One byte at a time: every frame is split, so every frame needs a grant.
+    for (let i = 0; i < source.length; i++) frames.push(...decoder.push(source.subarray(i, i + 1)));
+    while (decoder.blocked) {
+      grants = 1;
+      frames.push(...decoder.resume());
+    }
+    expect(frames).toEqual(payloads);
+  });
+});

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { CopylessError } from '../../../src/errors.ts';
 import { parseFetchMode } from '../../../src/fetch/fetch-mode.ts';
 import type { Broker } from '../../broker.ts';
+import { publicConfig } from '../../config.ts';
 import type { HttpContext } from '../app.ts';
 import { errorResponses, fetchModeSchema, openObject } from '../schemas.ts';
 
@@ -42,7 +43,7 @@ function configAnswer(broker: Broker) {
     fetchMode: broker.config.fetchMode,
     sgDma: broker.config.sgDma,
     availableFetchModes: broker.availableFetchModes(),
-    config: { ...broker.config, httpToken: broker.config.httpToken ? '***' : null },
+    config: publicConfig(broker.config),
   };
 }
 

@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CopylessError } from '../../../src/errors.ts';
 import { HTTP_FETCH_BYTES_DEFAULT } from '../../../src/limits.ts';
 import type { HttpContext } from '../app.ts';
-import { fetchJson, parseOptionalFetchMode } from '../fetch.ts';
+import { parseOptionalFetchMode } from '../fetch.ts';
+import { streamJsonFetch } from '../json-fetch.ts';
 import { BYTES_ENCODINGS, parseJsonRecords, type BytesEncoding, type ParsedRecord } from '../json-records.ts';
 import { parseAcks, PRODUCE_TIMEOUT_MS_DEFAULT } from '../produce.ts';
 import { isRawAccept, RAW_BATCH_MEDIA_TYPES, sendRawFetch } from '../raw-fetch.ts';
@@ -181,7 +182,8 @@ export function recordRoutes(app: FastifyInstance, ctx: HttpContext): void {
         await sendRawFetch(ctx, request, reply, { ...req, fetchMode: fetchMode ?? ctx.broker.config.fetchMode }, signal);
         return reply;
       }
-      return fetchJson(ctx.broker, { ...req, encoding: q.encoding, requestedFetchMode: fetchMode }, signal);
+      await streamJsonFetch(ctx, reply, { ...req, encoding: q.encoding, requestedFetchMode: fetchMode }, signal);
+      return reply;
     },
   );
 }

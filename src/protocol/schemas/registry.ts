@@ -5,6 +5,7 @@ import { ApiKey, SUPPORTED_VERSIONS } from '../api-key.ts';
 import { compile, type CompiledStruct, type Schema } from '../schema.ts';
 import * as copyless from './copyless-apis.ts';
 import * as group from './group-apis.ts';
+import * as sasl from './sasl-apis.ts';
 import * as topic from './topic-apis.ts';
 
 const SCHEMAS: ReadonlyArray<readonly [number, Schema, Schema]> = [
@@ -21,6 +22,8 @@ const SCHEMAS: ReadonlyArray<readonly [number, Schema, Schema]> = [
   [ApiKey.SyncGroup, group.SyncGroupRequestSchema, group.SyncGroupResponseSchema],
   [ApiKey.DescribeGroups, group.DescribeGroupsRequestSchema, group.DescribeGroupsResponseSchema],
   [ApiKey.ListGroups, group.ListGroupsRequestSchema, group.ListGroupsResponseSchema],
+  [ApiKey.SaslHandshake, sasl.SaslHandshakeRequestSchema, sasl.SaslHandshakeResponseSchema],
+  [ApiKey.SaslAuthenticate, sasl.SaslAuthenticateRequestSchema, sasl.SaslAuthenticateResponseSchema],
   [ApiKey.ApiVersions, topic.ApiVersionsRequestSchema, topic.ApiVersionsResponseSchema],
   [ApiKey.CreateTopics, topic.CreateTopicsRequestSchema, topic.CreateTopicsResponseSchema],
   [ApiKey.DeleteTopics, topic.DeleteTopicsRequestSchema, topic.DeleteTopicsResponseSchema],
