@@ -67,6 +67,13 @@ export const PARTITIONS_MAX = 1024;
 
 /** Client producer: default bytes buffered and unacknowledged before `send` waits (backpressure). */
 export const PRODUCER_INFLIGHT_BYTES_DEFAULT = 32 * MiB;
+/**
+ * Client producer: batches of one partition on the wire at once (Kafka's
+ * `max.in.flight.requests.per.connection` default). Pipelining hides the round
+ * trip and lets acks=all batches share an fsync; while a batch is retried its
+ * partition sends one at a time, so order holds (client/produce-sender.ts).
+ */
+export const PRODUCER_INFLIGHT_BATCHES_MAX = 5;
 
 function check(condition: boolean, why: string): void {
   if (!condition) throw new Error(`copyless limits are inconsistent: ${why}`);
