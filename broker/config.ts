@@ -26,7 +26,10 @@ import { FETCH_MODES, type FetchMode } from '../src/fetch/fetch-mode.ts';
 
 const MiB = 1024 * 1024;
 
-type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString';
+type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString' | 'logLevel';
+
+/** pino's levels, lowest volume last. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 interface OptionSpec {
   kind: Kind;
@@ -61,7 +64,7 @@ export const OPTIONS = {
   defaultPartitions: { kind: 'int', default: 1, min: 1, max: PARTITIONS_MAX, description: 'Partitions of an auto-created topic' },
   httpToken: { kind: 'nullableString', default: null, description: 'Bearer token required on every HTTP route but /healthz when set' },
   httpBodyBytesMax: { kind: 'int', default: 8 * MiB, min: 1024, max: 256 * MiB, description: 'Largest HTTP request body accepted' },
-  logLevel: { kind: 'string', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
+  logLevel: { kind: 'logLevel', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -127,6 +130,11 @@ export function parseOption(name: OptionName, raw: unknown): unknown {
       return raw;
     case 'policy':
       if (raw !== 'two-list' && raw !== 'lru') throw invalid(name, `expected two-list or lru, got ${JSON.stringify(raw)}`);
+      return raw;
+    case 'logLevel':
+      if (typeof raw !== 'string' || !(LOG_LEVELS as readonly string[]).includes(raw)) {
+        throw invalid(name, `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+      }
       return raw;
     case 'int':
     case 'number': {

@@ -52,6 +52,8 @@ type CallResult = Map<number, { baseOffset: number; count: number }>;
 interface Portion {
   /** Index of the portion's first record within its batch. */
   indexInBatch: number;
+  /** Index of the portion's first record within its call's messages. */
+  indexInCall: number;
   count: number;
   callResult: CallResult;
 }
@@ -170,7 +172,9 @@ export class RecordAccumulator {
     this.calls.push(call);
     if (this.calls.length === 1) this.pump();
     await call.accepted;
-    await Promise.all([...call.batches].map((b) => b.done));
+    const batches = [...call.batches];
+    const outcomes = await Promise.allSettled(batches.map((b) => b.done));
+    if (outcomes.some((o) => o.status === 'rejected')) throw partialFailure(call, batches, outcomes);
     return [...call.callResult].map(([partition, r]) => ({ topic, partition, baseOffset: r.baseOffset, count: r.count }));
   }
 
@@ -271,7 +275,7 @@ export class RecordAccumulator {
       }
       this.bufferedBytesNow += bytes;
       const m = messages[i];
-      const b = this.append(topic, partitions[i], m, keys[i], bytes, m.timestamp ?? call.now, callResult);
+      const b = this.append(topic, partitions[i], m, keys[i], bytes, m.timestamp ?? call.now, callResult, i);
       if (b !== null) call.batches.add(b);
     }
     call.next = messages.length;
@@ -293,7 +297,16 @@ export class RecordAccumulator {
   }
 
   /** Encodes the record into its partition's open batch; returns the batch when this call first joins it, else null. */
-  private append(topic: string, partition: number, m: Message, key: Buffer | null, bytes: number, timestamp: number, callResult: CallResult): OpenBatch | null {
+  private append(
+    topic: string,
+    partition: number,
+    m: Message,
+    key: Buffer | null,
+    bytes: number,
+    timestamp: number,
+    callResult: CallResult,
+    indexInCall: number,
+  ): OpenBatch | null {
     let open = this.open.get(topic);
     if (open === undefined) this.open.set(topic, (open = []));
     let b = open[partition];
@@ -309,7 +322,7 @@ export class RecordAccumulator {
     let joined: OpenBatch | null = null;
     if (last !== undefined && last.callResult === callResult) last.count++;
     else {
-      b.portions.push({ indexInBatch, count: 1, callResult });
+      b.portions.push({ indexInBatch, indexInCall, count: 1, callResult });
       joined = b;
     }
     if (b.bytes >= this.s.batchBytes) this.close(b);
@@ -425,6 +438,25 @@ function newCall(topic: string, messages: Message[]): PendingCall {
   // A refused call reports through send(); flush() only waits on this.
   call.accepted.catch(() => undefined);
   return call;
+}
+
+/**
+ * The error a send() rejects with when some of its batches failed: the first
+ * failed record's error, with how much of the call got through. A call's
+ * records of one partition are consecutive in each batch (calls are appended
+ * whole, one after another), so each batch holds one portion of the call.
+ */
+function partialFailure(call: PendingCall, batches: OpenBatch[], outcomes: PromiseSettledResult<void>[]): CopylessError {
+  let acknowledged = 0;
+  let first: { index: number; error: CopylessError } | null = null;
+  batches.forEach((b, i) => {
+    const p = b.portions.find((x) => x.callResult === call.callResult)!;
+    const o = outcomes[i];
+    if (o.status === 'fulfilled') acknowledged += p.count;
+    else if (first === null || p.indexInCall < first.index) first = { index: p.indexInCall, error: toCopylessError(o.reason) };
+  });
+  const { index, error } = first!;
+  return new CopylessError(error.code, error.message, { ...error.details, acknowledged, firstFailedIndex: index });
 }
 
 function recordOffsets(b: OpenBatch, baseOffset: number): void {
