@@ -90,8 +90,11 @@ export async function produceCommand(io: CliIo, topic: string, f: ProduceFlags):
       void sent.finally(() => inflight.delete(sent));
       if (inflight.size >= SENDS_IN_FLIGHT_MAX) await Promise.race([...inflight, stop.signalled]);
     }
-    // The reader may be blocked on stdin: leave it; the process exits anyway.
-    void input.return?.(undefined).catch(() => undefined);
+    if (!inputEnded) {
+      // Stopped early: nothing more is read, and an open stdin must not keep the process alive.
+      void input.return?.(undefined).catch(() => undefined);
+      io.stdin.destroy();
+    }
     await Promise.race([Promise.all(inflight), stop.twice]);
   } catch (e) {
     acked.error ??= e;

@@ -118,6 +118,19 @@ describe('ProduceSender', () => {
     expect(t.logs.get('a/0')).toEqual(['later']);
   });
 
+  it('a send whose records partly failed says how many were acknowledged and which record failed first', async () => {
+    const t = new FakeTransport(2);
+    const acc = new RecordAccumulator(t, { lingerMs: 0 }, FAST_RETRY);
+    t.failWith = null;
+    const partition = (b: ReadyBatch) => (b.partition === 1 ? new CopylessError('MESSAGE_TOO_LARGE', 'too big') : null);
+    t.hold = true;
+    const sent = acc.send({ topic: 'a', messages: ['p0-a', 'p1-a', 'p0-b', 'p1-b', 'p0-c'].map((value) => ({ value, partition: value.startsWith('p0') ? 0 : 1 })) });
+    await settle();
+    t.answer(0, partition);
+    await expect(sent).rejects.toMatchObject({ errorName: 'MESSAGE_TOO_LARGE', details: { acknowledged: 3, firstFailedIndex: 1 } });
+    expect(t.logs.get('a/0')).toEqual(['p0-a', 'p0-b', 'p0-c']);
+  });
+
   it('does not retry once the client is disconnected', async () => {
     const { t, send } = setup();
     const k = send('k');
