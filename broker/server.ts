@@ -85,8 +85,12 @@ export async function startBroker(
         // First, so parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) instead of holding up the listener's drain.
         await groups.close();
         await Promise.all([listener.close(), http?.close()]);
-        await broker.close();
-        await lock.release();
+        try {
+          await broker.close();
+        } finally {
+          // Last: nothing of this broker touches the data dir after this.
+          await lock.release();
+        }
         logger.info('stopped');
       })();
       return closing;

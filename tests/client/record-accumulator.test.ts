@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CopylessError } from '../../src/errors.ts';
 import { RecordAccumulator, estimateRecordBytes } from '../../client/record-accumulator.ts';
 import { decodeRecordBatch } from '../../src/record/index.ts';
+import { prng } from '../storage/page-cache-fixture.ts';
 import { FakeTransport } from './fake-transport.ts';
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -157,18 +158,6 @@ describe('RecordAccumulator', () => {
   });
 });
 
-/** mulberry32: a small seeded generator, so a failing seed can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('RecordAccumulator: records are stored in call order', () => {
   it('a send waiting for metadata is not overtaken by a later send that finds the topic cached', async () => {
     const t = new FakeTransport(1);
@@ -208,7 +197,7 @@ describe('RecordAccumulator: records are stored in call order', () => {
 
   it('property: concurrent senders, random sizes, back-pressure, metadata waits, dropped connections and leader changes keep per-partition call order', async () => {
     for (let seed = 1; seed <= 30; seed++) {
-      const random = seeded(seed);
+      const random = prng(seed);
       const partitions = 1 + Math.floor(random() * 3);
       const t = new FakeTransport(partitions);
       t.answerLater = true;
