@@ -76,6 +76,9 @@ interface Topic {
   logs: PartitionLog[];
 }
 
+/** The points between the steps of a topic create or delete (Broker.faultHook). */
+export type TopicStep = 'create:directories' | 'create:metadata' | 'delete:renamed-partition' | 'delete:metadata';
+
 type Waiter = () => void;
 
 /** Hooks the metrics module installs; no-ops otherwise. Adapters call them per request and per byte count. */
@@ -119,6 +122,11 @@ export class Broker extends EventEmitter {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly logDefaults: LogConfig;
   cleanShutdown = false;
+  /**
+   * Called between the steps of a topic create or delete with the step's name
+   * (see createTopic, deleteTopic); tests set it to kill the process there.
+   */
+  faultHook: ((step: TopicStep) => void) | null = null;
 
   constructor(config: BrokerConfig, logger: Logger) {
     super();
@@ -145,26 +153,45 @@ export class Broker extends EventEmitter {
     this.fetchModel = new FetchModel(this.pageCache);
   }
 
-  /** Open (and recover) every known partition, then start the flusher and retention timers. */
+  /**
+   * Open (and recover) every known partition, finish topic deletes a crash cut
+   * short, delete partition directories no topic owns, then start the flusher
+   * and retention timers.
+   */
   open(): void {
-    const { cleanShutdown } = this.logs.open();
+    const { cleanShutdown, fresh, pendingDeletes } = this.logs.open();
     this.cleanShutdown = cleanShutdown;
-    for (const record of this.meta.listTopics()) {
+    const records = this.meta.listTopics().filter((record) => {
+      // Its directories were renamed (the delete's commit point) but the metadata still names it: finish the delete.
+      if (!pendingDeletes.some((d) => d.topic === record.name && d.tag === record.topicId)) return true;
+      this.meta.deleteTopicSync(record.name);
+      this.logger.info({ topic: record.name }, 'finished a topic delete cut short by a crash');
+      return false;
+    });
+    const owned = new Set(records.flatMap((r) => Array.from({ length: r.partitions }, (_, p) => `${p}\u0000${r.name}`)));
+    // A create or delete cut short leaves directories no topic owns: deleted, never adopted by a later topic of that name.
+    for (const log of this.logs.all()) {
+      if (!owned.has(`${log.partition}\u0000${log.topic}`)) this.logs.markDeleted(log.topic, log.partition, `orphan${Date.now()}`);
+    }
+    void this.logs.purgeDeleted();
+    for (const record of records) {
       const logs: PartitionLog[] = [];
       for (let p = 0; p < record.partitions; p++) logs.push(this.logs.getOrCreate(record.name, p, record.config));
       this.topics.set(record.name, { record, logs });
     }
     this.pageCache.start();
     this.logs.start();
-    this.logger.info({ topics: this.topics.size, cleanShutdown, dataDir: this.config.dataDir }, 'storage opened');
+    const how = fresh ? { newDataDir: true } : { cleanShutdown };
+    this.logger.info({ topics: this.topics.size, ...how, dataDir: this.config.dataDir }, 'storage opened');
   }
 
-  async close(): Promise<void> {
+  /** `cleanShutdown: false` (a failed start) closes without writing the clean-shutdown marker. */
+  async close(o: { cleanShutdown?: boolean } = {}): Promise<void> {
     this.closing = true;
     for (const set of this.waiters.values()) for (const w of set) w();
     this.logs.stop();
     this.pageCache.stop();
-    await this.logs.close();
+    await this.logs.close(o);
     await this.meta.close();
   }
 
@@ -200,10 +227,21 @@ export class Broker extends EventEmitter {
     const config = this.topicConfig(o.config ?? {});
     const record: TopicRecord = { name, partitions, config, createdAt: Date.now(), topicId: crypto.randomUUID() };
     if (o.validateOnly) return record;
+    // Directories first, then the metadata, which commits the create: a crash
+    // in between leaves directories no topic owns, which the next open deletes.
     const logs: PartitionLog[] = [];
     for (let p = 0; p < partitions; p++) logs.push(this.logs.getOrCreate(name, p, config));
     this.topics.set(name, { record, logs });
-    await this.meta.putTopic(record);
+    this.faultHook?.('create:directories');
+    try {
+      await this.meta.putTopic(record);
+    } catch (e) {
+      this.topics.delete(name);
+      for (let p = 0; p < partitions; p++) this.logs.markDeleted(name, p, record.topicId);
+      void this.logs.purgeDeleted();
+      throw e;
+    }
+    this.faultHook?.('create:metadata');
     this.logger.info({ topic: name, partitions }, 'topic created');
     this.emit('topics-changed');
     return record;
@@ -223,18 +261,28 @@ export class Broker extends EventEmitter {
     return out as Partial<LogConfig>;
   }
 
+  /**
+   * Kafka's order: rename every partition directory to a `-delete` name (the
+   * first rename commits the delete: open() finishes it from there), then
+   * remove the topic from the metadata, then remove the directories in the
+   * background. A crash at any point never lets the data come back, not even
+   * under a re-created topic of the same name.
+   */
   async deleteTopic(name: string): Promise<void> {
     validateTopicName(name);
     const topic = this.topics.get(name);
     if (!topic) throw new CopylessError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`, { topic: name });
     this.topics.delete(name);
-    await this.meta.deleteTopic(name);
     for (let p = 0; p < topic.logs.length; p++) {
-      this.logs.delete(name, p);
+      this.logs.markDeleted(name, p, topic.record.topicId);
       this.wake(name, p);
+      this.faultHook?.('delete:renamed-partition');
     }
+    await this.meta.deleteTopic(name);
+    this.faultHook?.('delete:metadata');
     this.logger.info({ topic: name }, 'topic deleted');
     this.emit('topics-changed');
+    void this.logs.purgeDeleted();
   }
 
   /** The topic's partition log, or UNKNOWN_TOPIC_OR_PARTITION. */

@@ -30,7 +30,10 @@ import { FETCH_MODES, type FetchMode } from '../src/fetch/fetch-mode.ts';
 
 const MiB = 1024 * 1024;
 
-type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString' | 'users';
+type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString' | 'users' | 'logLevel';
+
+/** pino's levels, lowest volume last. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 interface OptionSpec {
   kind: Kind;
@@ -70,7 +73,7 @@ export const OPTIONS = {
   httpBodyBytesMax: { kind: 'int', default: 8 * MiB, min: 1024, max: 256 * MiB, description: 'Largest HTTP request body accepted' },
   httpHeldBytesMax: { kind: 'int', default: HTTP_HELD_BYTES_MAX_DEFAULT, min: 64 * 1024, max: 16 * 1024 * MiB, description: 'Broker-wide bytes of HTTP answers allocated and not yet taken by slow readers; answers wait for room' },
   saslUsers: { kind: 'users', default: null, description: 'SASL users of the Kafka port as user:password[,user:password] (a JSON object in --config); when set, every Kafka connection must authenticate (SASL/PLAIN or SCRAM-SHA-256)' },
-  logLevel: { kind: 'string', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
+  logLevel: { kind: 'logLevel', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -144,6 +147,11 @@ export function parseOption(name: OptionName, raw: unknown): unknown {
       return raw;
     case 'policy':
       if (raw !== 'two-list' && raw !== 'lru') throw invalid(name, `expected two-list or lru, got ${JSON.stringify(raw)}`);
+      return raw;
+    case 'logLevel':
+      if (typeof raw !== 'string' || !(LOG_LEVELS as readonly string[]).includes(raw)) {
+        throw invalid(name, `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+      }
       return raw;
     case 'int':
     case 'number': {

@@ -9,11 +9,11 @@ import { OPTIONS, kebab, envName, type OptionName } from './config.ts';
 import { startBroker } from './server.ts';
 
 export function brokerCommand(): Command {
-  const cmd = new Command('broker').description('Run a copyless broker (Kafka wire protocol + HTTP/WebSocket API)');
+  const cmd = new Command('copyless broker').description('Run a copyless broker (Kafka wire protocol + HTTP/WebSocket API)');
   cmd.option('--config <file>', 'JSON config file with option names as keys (lowest precedence after defaults)');
   for (const [name, spec] of Object.entries(OPTIONS)) {
     const flag = spec.kind === 'bool' ? `--${kebab(name)} [bool]` : `--${kebab(name)} <value>`;
-    cmd.option(flag, `${spec.description} (default ${String(spec.default)}; env ${envName(name)})`);
+    cmd.option(flag, `${spec.description} (${defaultText(spec.default, spec.description)}env ${envName(name)})`);
   }
   cmd.action(async (opts: Record<string, unknown>) => {
     const overrides: Partial<Record<OptionName, unknown>> = {};
@@ -26,14 +26,21 @@ export function brokerCommand(): Command {
   return cmd;
 }
 
+/** "default X; " for the help text: none for an unset option, "never" for Infinity, nothing when the description already says. */
+function defaultText(value: unknown, description: string): string {
+  if (value === null || /\bdefault\b/.test(description)) return '';
+  return `default ${value === Infinity ? 'never' : String(value)}; `;
+}
+
 async function runBroker(overrides: Partial<Record<OptionName, unknown>>, configFile: string | null): Promise<void> {
   const t0 = performance.now();
   let running;
   try {
     running = await startBroker(overrides, { env: process.env, configFile });
   } catch (e) {
-    const err = e as Error & { errorName?: string };
-    process.stderr.write(`copyless broker: ${err.errorName ? `${err.errorName}: ` : ''}${err.message}\n`);
+    const err = e as Error & { errorName?: string; details?: { dataDirLocked?: boolean } };
+    const name = err.errorName && !err.details?.dataDirLocked ? `${err.errorName}: ` : '';
+    process.stderr.write(`copyless broker: ${name}${err.message}\n`);
     process.exit(1);
   }
   const http = running.httpPort !== null ? `http://${running.host}:${running.httpPort}` : 'disabled';

@@ -48,6 +48,11 @@ export class MetaStore {
     await this.topics.remove(name);
   }
 
+  /** For startup, before anything is served: finishing a delete a crash cut short. */
+  deleteTopicSync(name: string): void {
+    this.topics.removeSync(name);
+  }
+
   async close(): Promise<void> {
     await this.root.close();
   }

@@ -7,6 +7,7 @@ import { CopylessError } from '../src/errors.ts';
 import { isModelledMode } from '../src/fetch/fetch-mode.ts';
 import { exposureWarnings, resolveConfig, type BrokerConfig, type OptionName } from './config.ts';
 import { Broker } from './broker.ts';
+import { DataDirLock } from './data-dir-lock.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import { createLogger } from './logger.ts';
 import { KafkaListener } from './kafka/listener.ts';
@@ -48,19 +49,31 @@ export async function startBroker(
     });
   }
   for (const warning of exposureWarnings(config)) logger.warn({ host: config.host }, warning);
-  const broker = new Broker(config, logger);
-  broker.open();
+  // Before anything in the data dir is read or written (lmdb, the marker, the logs).
+  const lock = await DataDirLock.acquire(config.dataDir);
+  let broker: Broker | undefined;
+  try {
+    broker = new Broker(config, logger);
+    broker.open();
+  } catch (e) {
+    await broker?.close({ cleanShutdown: false }).catch(() => {});
+    await lock.release();
+    throw e;
+  }
   const groups = new GroupCoordinator({ broker, meta: broker.meta, logger });
   broker.groups = groups;
   const listener = new KafkaListener(broker, buildHandlers(broker), logger);
   let http: HttpServer | null = null;
   try {
     broker.kafkaPort = await listener.listen(config.host, config.port);
+    logger.info({ host: config.host, port: broker.kafkaPort }, `Kafka listener listening on ${config.host}:${broker.kafkaPort}`);
     if (config.httpPort >= 0) http = await startHttp(broker, logger);
   } catch (e) {
     await listener.close().catch(() => {});
     await groups.close();
-    await broker.close();
+    // A failed start never writes the clean-shutdown marker.
+    await broker.close({ cleanShutdown: false });
+    await lock.release();
     throw e;
   }
   let closing: Promise<void> | null = null;
@@ -79,7 +92,12 @@ export async function startBroker(
         // First, so parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) instead of holding up the listener's drain.
         await groups.close();
         await Promise.all([listener.close(), http?.close()]);
-        await broker.close();
+        try {
+          await broker.close();
+        } finally {
+          // Last: nothing of this broker touches the data dir after this.
+          await lock.release();
+        }
         logger.info('stopped');
       })();
       return closing;

@@ -199,6 +199,28 @@ export class Admin {
     return res.topics.filter((t) => t.errorCode === 0).map((t) => t.name).sort();
   }
 
+  /**
+   * Per name, null when the topic exists, else why not: UNKNOWN_TOPIC_OR_PARTITION
+   * or INVALID_TOPIC_EXCEPTION. Never creates a topic (Metadata with
+   * allowAutoTopicCreation false).
+   */
+  async topicProblems(names: string[]): Promise<(CopylessError | null)[]> {
+    const res = await this.cluster.retry(() =>
+      this.cluster.sendAny<MetadataResponse>(ApiKey.Metadata, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: false }),
+    );
+    return names.map((name) => {
+      const code = res.topics.find((t) => t.name === name)?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (code === 0) return null;
+      if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return new CopylessError(code, `topic ${JSON.stringify(name)} does not exist`, { topic: name });
+      if (code === ErrorCode.INVALID_TOPIC_EXCEPTION) {
+        return new CopylessError(code, `topic name ${JSON.stringify(name)} is invalid: use ASCII letters, digits, '.', '_' and '-', at most 249 characters, not '.' or '..'`, {
+          topic: name,
+        });
+      }
+      return kafkaError(code, `metadata for topic ${JSON.stringify(name)}`, { topic: name });
+    });
+  }
+
   /** Partitions with start/end offsets, bytes and segments (copyless only); all topics when `names` is omitted. */
   async describeTopics(names?: string[]): Promise<TopicDescription[]> {
     await this.cluster.connect();

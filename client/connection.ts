@@ -62,6 +62,8 @@ interface Pending {
 }
 
 const CORRELATION_ID_MAX = 0x7fffffff;
+/** "HTTP" read as a big-endian int32 frame size. */
+const HTTP_AS_FRAME_SIZE = Buffer.from('HTTP').readInt32BE(0);
 
 export class Connection {
   readonly host: string;
@@ -192,12 +194,23 @@ export class Connection {
     try {
       frames = decoder.written(byteCount);
     } catch (e) {
-      this.lose(socket, e instanceof Error ? e : new Error(String(e)));
+      this.lose(socket, this.speaksHttp(e) ?? (e instanceof Error ? e : new Error(String(e))));
       socket.destroy(); // also before the handshake attached it: the stream is out of sync for good
       return true;
     }
     for (const frame of frames) this.onFrame(frame);
     return true;
+  }
+
+  /**
+   * An HTTP server answers a Kafka request with "HTTP/1.1 400 ...": read as a
+   * frame size, those first four bytes are 1213486160, over any frame limit.
+   */
+  private speaksHttp(e: unknown): CopylessError | null {
+    if (!(e instanceof CopylessError) || e.details.actual !== HTTP_AS_FRAME_SIZE) return null;
+    return new CopylessError('BROKER_NOT_AVAILABLE', `${this.address} answered in HTTP: that is an HTTP port, not a Kafka listener (a copyless broker's Kafka port is 9092 by default, its HTTP port 9080)`, {
+      broker: this.address,
+    });
   }
 
   private lose(socket: net.Socket, e: Error): void {

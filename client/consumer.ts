@@ -43,7 +43,15 @@ export interface ConsumerOptions extends GroupOptions {
   maxBytesPerPartition?: number;
   maxWaitMs?: number;
   minBytes?: number;
-  /** Where to restart when the position is out of range (e.g. deleted by retention); 'none' reports OFFSET_OUT_OF_RANGE. */
+  /**
+   * Kafka's auto.offset.reset for a position out of the log's range (an
+   * explicit offset past the end, or one retention deleted): 'earliest'
+   * (default) and 'latest' move it to the log's start or end; 'none' ends
+   * run() with a typed OFFSET_OUT_OF_RANGE error whose details carry the
+   * offset and the log's range (logStartOffset, logEndOffset). A group
+   * member's partition without a committed offset starts where
+   * subscribe({ fromBeginning }) says.
+   */
   autoOffsetReset?: 'earliest' | 'latest' | 'none';
   /** Let `assign` create a missing topic where the broker auto-creates topics (default true, as kafkajs). */
   allowAutoTopicCreation?: boolean;
@@ -521,6 +529,10 @@ export class Consumer {
       const p = this.positions.get(key(f.topic, f.partition));
       if (!this.isCurrent(generation)) return;
       if (p === undefined || epochs.get(p) !== p.epoch || p.offset !== f.fetchOffset) continue; // seeked or unassigned meanwhile
+      if (f.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && this.s.autoOffsetReset === 'none') {
+        this.fail(await this.outOfRange(p, f));
+        return;
+      }
       if (f.errorCode !== 0) {
         staleMetadata = this.partitionError(p, f) ?? staleMetadata;
         continue;
@@ -547,6 +559,26 @@ export class Consumer {
       if (p.epoch === epoch) p.offset = message.offset + 1;
     }
     if (p.epoch === epoch && this.isCurrent(generation)) p.offset = Math.max(p.offset ?? 0, f.nextOffset);
+  }
+
+  /**
+   * autoOffsetReset 'none': the typed OFFSET_OUT_OF_RANGE error, naming the
+   * position and the log's range (asked with ListOffsets, so it holds against
+   * Kafka too, whose error responses carry no range).
+   */
+  private async outOfRange(p: Position, f: FetchedPartition): Promise<CopylessError> {
+    const ends = await Promise.all([this.listOffsets([p], EARLIEST_TIMESTAMP), this.listOffsets([p], LATEST_TIMESTAMP)]).catch(() => null);
+    const start = ends?.[0].get(p) ?? f.logStartOffset;
+    const end = ends?.[1].get(p) ?? f.highWatermark;
+    const where = `${f.topic}/${f.partition}`;
+    const range = start < 0 || end < 0 ? 'the log range is unknown' : start === end ? `the log is empty (log start = log end = ${end})` : `the log holds offsets ${start}..${end - 1} (log start ${start}, log end ${end})`;
+    return new CopylessError('OFFSET_OUT_OF_RANGE', `offset ${f.fetchOffset} of ${where} is out of range: ${range}; autoOffsetReset is 'none'`, {
+      topic: f.topic,
+      partition: f.partition,
+      offset: f.fetchOffset,
+      logStartOffset: start,
+      logEndOffset: end,
+    });
   }
 
   /** Returns an error to retry after a metadata refresh, or null when handled here. */

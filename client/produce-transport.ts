@@ -1,25 +1,17 @@
-// The producer's wire side: groups sealed batches (RecordBatch v2 bytes, see
-// producer.ts) by partition leader into Produce requests, and retries the
-// partitions that failed with a retriable error after refreshing Metadata.
+// The producer's wire side over a Cluster: one Produce request per call, to
+// the leader the sender chose (produce-sender.ts decides order, pipelining
+// and retries; this file only speaks the protocol).
 //
-// Two batches of one partition never share a request: the k-th batch of every
-// partition goes in request k to that leader, and requests to one leader are
-// pipelined on one connection, so the broker appends them in order.
+// Produce v3-v7 responses carry no error message, so a MESSAGE_TOO_LARGE is
+// explained here: the batch's size and record count from what was sent, the
+// limit from the broker where it can say (copyless: the topic's
+// messageBytesMax, from CopylessDescribeTopics and CopylessBrokerInfo).
 
-import { CopylessError, toCopylessError } from '../src/errors.ts';
+import { CopylessError, ErrorCode, toCopylessError } from '../src/errors.ts';
 import { ApiKey } from '../src/protocol/index.ts';
-import type { ProduceRequest, ProduceResponse } from '../src/protocol/index.ts';
+import type { CopylessJsonResponse, ProduceRequest, ProduceResponse } from '../src/protocol/index.ts';
 import { type Cluster, kafkaError } from './cluster.ts';
-import type { ProduceTransport, ReadyBatch } from './record-accumulator.ts';
-
-interface Encoded {
-  index: number;
-  topic: string;
-  partition: number;
-  bytes: Buffer;
-}
-
-type Outcome = number | CopylessError;
+import type { ProduceOutcome, ProduceTransport, ReadyBatch } from './produce-sender.ts';
 
 export class ClusterProduceTransport implements ProduceTransport {
   private readonly cluster: Cluster;
@@ -28,113 +20,88 @@ export class ClusterProduceTransport implements ProduceTransport {
     this.cluster = cluster;
   }
 
+  get isClosed(): boolean {
+    return this.cluster.isClosed;
+  }
+
   async partitionCount(topic: string): Promise<number> {
-    const cached = this.cluster.cachedTopic(topic);
-    if (cached !== undefined && cached.errorCode === 0 && cached.partitions.length > 0) return cached.partitions.length;
+    const cached = this.cachedPartitionCount(topic);
+    if (cached !== undefined) return cached;
     const [t] = await this.cluster.topicMetadata([topic], true);
     return t.partitions.length;
   }
 
-  async produce(batches: ReadyBatch[], o: { acks: number; ackTimeoutMs: number }): Promise<Outcome[]> {
-    const results: (Outcome | undefined)[] = new Array(batches.length);
-    let pending: Encoded[] = batches.map((b, index) => ({ index, topic: b.topic, partition: b.partition, bytes: b.bytes }));
-    const topics = [...new Set(batches.map((b) => b.topic))];
-    try {
-      await this.cluster.retry(async () => {
-        pending = await this.sendRound(pending, o, results);
-        if (pending.length > 0) throw (results[pending[0].index] as CopylessError | undefined) ?? retryable();
-      }, topics);
-    } catch (e) {
-      for (const p of pending) results[p.index] = toCopylessError(e);
-    }
-    return results.map((r) => r ?? new CopylessError('UNKNOWN_SERVER_ERROR', 'batch was never sent'));
+  cachedPartitionCount(topic: string): number | undefined {
+    const cached = this.cluster.cachedTopic(topic);
+    return cached !== undefined && cached.errorCode === 0 && cached.partitions.length > 0 ? cached.partitions.length : undefined;
   }
 
-  /** Sends every pending batch once; returns those that failed retriably. */
-  private async sendRound(pending: Encoded[], o: { acks: number; ackTimeoutMs: number }, results: (Outcome | undefined)[]): Promise<Encoded[]> {
-    const byLeader = new Map<number, Encoded[]>();
-    const retry: Encoded[] = [];
-    for (const p of pending) {
-      try {
-        const leader = this.cluster.leaderOf(p.topic, p.partition);
-        byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
-      } catch (e) {
-        const err = toCopylessError(e);
-        results[p.index] = err;
-        if (err.retriable) retry.push(p);
-      }
+  leaderOf(topic: string, partition: number): number | CopylessError {
+    try {
+      return this.cluster.leaderOf(topic, partition);
+    } catch (e) {
+      return toCopylessError(e);
     }
-    const sends: Promise<void>[] = [];
-    for (const [leader, list] of byLeader) {
-      for (const request of splitByPartition(list)) sends.push(this.sendRequest(leader, request, o, results, retry));
-    }
-    await Promise.all(sends);
-    return retry;
   }
 
-  private async sendRequest(
-    leader: number,
-    list: Encoded[],
-    o: { acks: number; ackTimeoutMs: number },
-    results: (Outcome | undefined)[],
-    retry: Encoded[],
-  ): Promise<void> {
-    const body: ProduceRequest = { transactionalId: null, acks: o.acks, timeoutMs: o.ackTimeoutMs, topicData: toTopicData(list) };
-    let res: ProduceResponse | undefined;
-    try {
-      res = await this.cluster.send<ProduceResponse>(leader, ApiKey.Produce, body, { expectResponse: o.acks !== 0 });
-    } catch (e) {
-      const err = toCopylessError(e);
-      for (const p of list) {
-        results[p.index] = err;
-        if (err.retriable) retry.push(p);
-      }
-      return;
-    }
-    if (o.acks === 0) {
-      for (const p of list) results[p.index] = -1;
-      return;
-    }
+  async refreshMetadata(topics: string[]): Promise<void> {
+    await this.cluster.refreshMetadata(topics);
+  }
+
+  async produce(leader: number, batches: ReadyBatch[], o: { acks: number; ackTimeoutMs: number }): Promise<ProduceOutcome[]> {
+    const body: ProduceRequest = { transactionalId: null, acks: o.acks, timeoutMs: o.ackTimeoutMs, topicData: toTopicData(batches) };
+    const res = await this.cluster.send<ProduceResponse | undefined>(leader, ApiKey.Produce, body, { expectResponse: o.acks !== 0 });
+    if (o.acks === 0) return batches.map(() => -1);
     const outcome = new Map<string, { errorCode: number; baseOffset: number }>();
     for (const t of res!.responses) for (const p of t.partitionResponses) outcome.set(`${p.index}\u0000${t.name}`, p);
-    for (const p of list) {
-      const r = outcome.get(`${p.partition}\u0000${p.topic}`);
-      if (r === undefined) {
-        results[p.index] = new CopylessError('UNKNOWN_SERVER_ERROR', `Produce response has no entry for ${p.topic}/${p.partition}`);
-      } else if (r.errorCode === 0) {
-        results[p.index] = r.baseOffset;
-      } else {
-        const err = kafkaError(r.errorCode, `produce to ${p.topic}/${p.partition}`, { topic: p.topic, partition: p.partition });
-        results[p.index] = err;
-        if (err.retriable) retry.push(p);
-      }
-    }
+    return Promise.all(
+      batches.map(async (b) => {
+        const r = outcome.get(`${b.partition}\u0000${b.topic}`);
+        if (r === undefined) return new CopylessError('UNKNOWN_SERVER_ERROR', `Produce response has no entry for ${b.topic}/${b.partition}`);
+        if (r.errorCode === 0) return r.baseOffset;
+        if (r.errorCode === ErrorCode.MESSAGE_TOO_LARGE) return this.tooLarge(leader, b);
+        return kafkaError(r.errorCode, `produce to ${b.topic}/${b.partition}`, { topic: b.topic, partition: b.partition });
+      }),
+    );
+  }
+
+  /** MESSAGE_TOO_LARGE with the batch's size and, where the broker can say, the limit it exceeded. */
+  private async tooLarge(leader: number, b: ReadyBatch): Promise<CopylessError> {
+    const limit = await this.messageBytesMax(leader, b.topic).catch(() => null);
+    const what = b.recordCount === 1 ? 'the record (a batch of 1)' : `the batch of ${b.recordCount} records`;
+    const over = limit === null ? "over the broker's limit (max.message.bytes)" : `over messageBytesMax=${limit}`;
+    const hint = b.recordCount > 1 ? '; lower batchBytes (--batch-bytes) below the limit' : '';
+    return new CopylessError('MESSAGE_TOO_LARGE', `produce to ${b.topic}/${b.partition}: MESSAGE_TOO_LARGE: ${what} is ${b.bytes.length} bytes, ${over}${hint}`, {
+      topic: b.topic,
+      partition: b.partition,
+      limit: 'messageBytesMax',
+      actual: b.bytes.length,
+      ...(limit === null ? {} : { max: limit }),
+    });
+  }
+
+  /** The topic's messageBytesMax on a copyless broker (its override, else the broker's); null elsewhere. */
+  private async messageBytesMax(leader: number, topic: string): Promise<number | null> {
+    const address = this.cluster.addressOf(leader);
+    if (!this.cluster.supports(address, ApiKey.CopylessDescribeTopics) || !this.cluster.supports(address, ApiKey.CopylessBrokerInfo)) return null;
+    const [described, info] = await Promise.all([
+      this.cluster.send<CopylessJsonResponse>(leader, ApiKey.CopylessDescribeTopics, { json: JSON.stringify({ topics: [topic] }) }),
+      this.cluster.send<CopylessJsonResponse>(leader, ApiKey.CopylessBrokerInfo, { json: '{}' }),
+    ]);
+    type Described = { topics?: { config?: { messageBytesMax?: unknown } }[] };
+    const override = described.errorCode === 0 ? (JSON.parse(described.json) as Described).topics?.[0]?.config?.messageBytesMax : undefined;
+    if (typeof override === 'number') return override;
+    const broker = info.errorCode === 0 ? (JSON.parse(info.json) as { config?: { messageBytesMax?: unknown } }).config?.messageBytesMax : undefined;
+    return typeof broker === 'number' ? broker : null;
   }
 }
 
-/** Request k holds the k-th batch of each partition, so no request names a partition twice. */
-function splitByPartition(list: Encoded[]): Encoded[][] {
-  const rounds: Encoded[][] = [];
-  const seen = new Map<string, number>();
-  for (const p of list) {
-    const id = `${p.partition}\u0000${p.topic}`;
-    const k = seen.get(id) ?? 0;
-    seen.set(id, k + 1);
-    (rounds[k] ??= []).push(p);
-  }
-  return rounds;
-}
-
-function toTopicData(list: Encoded[]): ProduceRequest['topicData'] {
+function toTopicData(list: ReadyBatch[]): ProduceRequest['topicData'] {
   const byTopic = new Map<string, { index: number; records: Buffer }[]>();
-  for (const p of list) {
-    let parts = byTopic.get(p.topic);
-    if (parts === undefined) byTopic.set(p.topic, (parts = []));
-    parts.push({ index: p.partition, records: p.bytes });
+  for (const b of list) {
+    let parts = byTopic.get(b.topic);
+    if (parts === undefined) byTopic.set(b.topic, (parts = []));
+    parts.push({ index: b.partition, records: b.bytes });
   }
   return [...byTopic].map(([name, partitionData]) => ({ name, partitionData }));
-}
-
-function retryable(): CopylessError {
-  return new CopylessError('NOT_LEADER_OR_FOLLOWER', 'some batches must be retried');
 }

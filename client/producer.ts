@@ -56,7 +56,7 @@ export class Producer {
 
   constructor(cluster: Cluster, o: ProducerOptions = {}) {
     this.cluster = cluster;
-    this.accumulator = new RecordAccumulator(new ClusterProduceTransport(cluster), o);
+    this.accumulator = new RecordAccumulator(new ClusterProduceTransport(cluster), o, cluster.o.retry);
   }
 
   /** Connects to a bootstrap broker and loads the broker list (send() also connects on demand). */

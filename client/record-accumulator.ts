@@ -1,14 +1,23 @@
 // The producer's batching: per-partition batches with linger, bounded
-// in-flight bytes, one Produce request per leader for every batch that is
-// ready at once (Kafka's RecordAccumulator).
+// in-flight bytes (Kafka's RecordAccumulator). Sealed batches go to the
+// ProduceSender (produce-sender.ts), which keeps each partition's batches in
+// order on the wire and through retries.
+//
+// Records are stored in call order. `send()` calls are accepted strictly one
+// after another, in the order they were made: a call that must wait (for the
+// topic's partition count from Metadata, or for room under
+// `maxInFlightBytes`) holds back every later call, even one whose topic is
+// cached or whose records would fit, so no later call overtakes it (Kafka's
+// BufferPool serves memory waiters first come, first served too). A call that
+// needs nothing from the network is accepted synchronously.
 //
 // A record accepted by `send` joins the open batch of its partition. A batch
 // closes when it reaches `batchBytes`, when `lingerMs` has passed since its
-// first record, on `flush()`, or when `send` must wait for room. Every batch
-// closed in one tick goes out together (the transport groups them by leader).
+// first record, on `flush()`, or when a call must wait for room. Every batch
+// closed in one tick goes to the sender together (it groups them by leader).
 //
 // Memory is bounded by `maxInFlightBytes`: the estimated size of every record
-// accepted and not yet acknowledged. When a record would exceed it, `send`
+// accepted and not yet acknowledged. When a record would exceed it, the call
 // closes the open batches and waits until acknowledgements free room; it
 // never buffers without bound.
 
@@ -16,24 +25,11 @@ import { CopylessError, limitError, toCopylessError } from '../src/errors.ts';
 import { PRODUCER_BATCH_BYTES_DEFAULT, PRODUCER_INFLIGHT_BYTES_DEFAULT, PRODUCER_LINGER_MS_DEFAULT } from '../src/limits.ts';
 import { type RecordsWriter, createBatchWriter, sealRecordBatch } from '../src/record/index.ts';
 import { createDefaultPartitioner, type Partitioner } from './partitioner.ts';
+import { type ProduceOutcome, ProduceSender, type ProduceTransport } from './produce-sender.ts';
 import type { Compression, Headers, Message, ProducerOptions, ProducerRecord, RecordMetadata } from './producer.ts';
+import { RETRY_DEFAULTS, type RetryOptions } from './retry.ts';
 
-/** A closed batch, sealed: RecordBatch v2 bytes ready for the wire. */
-export interface ReadyBatch {
-  topic: string;
-  partition: number;
-  recordCount: number;
-  /** Valid until the transport returns the batch's result: after a success the producer reuses the memory. */
-  bytes: Buffer;
-}
-
-/** What the producer needs from the cluster; tests substitute a fake. */
-export interface ProduceTransport {
-  /** The topic's partition count, auto-creating it where the broker allows. */
-  partitionCount(topic: string): Promise<number>;
-  /** Sends the batches (grouped by leader); one result per batch, in order: base offset (-1 for acks=0) or the error. */
-  produce(batches: ReadyBatch[], o: { acks: number; ackTimeoutMs: number }): Promise<(number | CopylessError)[]>;
-}
+export type { ProduceOutcome, ProduceTransport, ReadyBatch } from './produce-sender.ts';
 
 const ACK_TIMEOUT_MS_DEFAULT = 30_000;
 /** Bytes a record adds beyond its key, value and headers: length, attributes, deltas and counts as varints. */
@@ -56,6 +52,8 @@ type CallResult = Map<number, { baseOffset: number; count: number }>;
 interface Portion {
   /** Index of the portion's first record within its batch. */
   indexInBatch: number;
+  /** Index of the portion's first record within its call's messages. */
+  indexInCall: number;
   count: number;
   callResult: CallResult;
 }
@@ -72,6 +70,28 @@ interface OpenBatch {
   done: Promise<void>;
   resolve: () => void;
   reject: (e: CopylessError) => void;
+}
+
+/** A `send()` call in the queue of calls, accepted record by record in call order. */
+interface PendingCall {
+  topic: string;
+  messages: Message[];
+  /** One clock read per call: records without a timestamp get the time of the call. */
+  now: number;
+  /** From Metadata, when it was not cached at the call. */
+  partitionCount: number | undefined;
+  metadataRequested: boolean;
+  /** Per record, once the partition count is known: key bytes, partition and estimated size. */
+  keys: (Buffer | null)[];
+  partitions: Int32Array | null;
+  sizes: Float64Array | null;
+  /** Index of the next record to append. */
+  next: number;
+  callResult: CallResult;
+  batches: Set<OpenBatch>;
+  accepted: Promise<void>;
+  accept: () => void;
+  refuse: (e: unknown) => void;
 }
 
 interface Settings {
@@ -116,20 +136,26 @@ export function resolveProducerOptions(o: ProducerOptions = {}): Settings {
 export class RecordAccumulator {
   private readonly s: Settings;
   private readonly transport: ProduceTransport;
+  private readonly sender: ProduceSender;
   private readonly partitioner: Partitioner;
   /** Open batches by topic, indexed by partition. */
   private readonly open = new Map<string, (OpenBatch | undefined)[]>();
   private ready: OpenBatch[] = [];
   private readonly unsettled = new Set<Promise<void>>();
   private drainScheduled = false;
-  private roomWaiters: (() => void)[] = [];
+  /** `send()` calls not yet wholly accepted, in call order; only the first one appends. */
+  private readonly calls: PendingCall[] = [];
+  private pumping = false;
+  /** The first call waits for acknowledgements to free room. */
+  private waitingForRoom = false;
   private bufferedBytesNow = 0;
   /** Buffers of acknowledged batches, each batchBytes long (SPARE_BUFFERS_MAX). */
   private readonly spareBuffers: Buffer[] = [];
 
-  constructor(transport: ProduceTransport, o: ProducerOptions = {}) {
+  constructor(transport: ProduceTransport, o: ProducerOptions = {}, retry: RetryOptions = RETRY_DEFAULTS) {
     this.s = resolveProducerOptions(o);
     this.transport = transport;
+    this.sender = new ProduceSender(transport, { acks: this.s.acks, ackTimeoutMs: this.s.ackTimeoutMs, retry });
     this.partitioner = o.partitioner ?? createDefaultPartitioner();
   }
 
@@ -142,29 +168,118 @@ export class RecordAccumulator {
     validateRecord(record);
     const { topic, messages } = record;
     if (messages.length === 0) return [];
-    const partitionCount = await this.transport.partitionCount(topic);
-    const callResult: CallResult = new Map();
-    const batches = new Set<OpenBatch>();
-    // One clock read per call: records without a timestamp get the time of the call.
-    const now = Date.now();
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i];
-      const key = keyBytes(m.key);
-      const partition = this.choosePartition(topic, m, key, partitionCount, i);
-      const bytes = estimateRecordBytes(m, key);
-      if (!this.tryReserve(bytes, i)) await this.waitForRoom(bytes);
-      const b = this.append(topic, partition, m, key, bytes, m.timestamp ?? now, callResult);
-      if (b !== null) batches.add(b);
-    }
-    if (this.s.lingerMs === 0) for (const b of batches) this.close(b);
-    await Promise.all([...batches].map((b) => b.done));
-    return [...callResult].map(([partition, r]) => ({ topic, partition, baseOffset: r.baseOffset, count: r.count }));
+    const call = newCall(topic, messages);
+    this.calls.push(call);
+    if (this.calls.length === 1) this.pump();
+    await call.accepted;
+    const batches = [...call.batches];
+    const outcomes = await Promise.allSettled(batches.map((b) => b.done));
+    if (outcomes.some((o) => o.status === 'rejected')) throw partialFailure(call, batches, outcomes);
+    return [...call.callResult].map(([partition, r]) => ({ topic, partition, baseOffset: r.baseOffset, count: r.count }));
   }
 
-  /** Sends every open batch now and waits until all batches are acknowledged (or failed). */
+  /** Sends every open batch now and waits until every record of every earlier send() is acknowledged (or failed). */
   async flush(): Promise<void> {
+    const last = this.calls[this.calls.length - 1];
+    if (last !== undefined) await last.accepted.catch(() => undefined);
     this.closeAll();
     await Promise.all([...this.unsettled]);
+  }
+
+  /** Accepts the queued calls in order, as far as metadata and room allow; resumed when either arrives. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.calls.length > 0) {
+        const call = this.calls[0];
+        if (call.partitions === null) {
+          const planned = this.plan(call);
+          if (planned === 'waiting') return;
+          if (planned === 'refused') continue;
+        }
+        if (!this.appendFrom(call)) return;
+        this.calls.shift();
+        if (this.s.lingerMs === 0) for (const b of call.batches) this.close(b);
+        call.accept();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /**
+   * Chooses every record's partition and checks every record before any is
+   * accepted, so a bad one fails the call without sending the others.
+   */
+  private plan(call: PendingCall): 'planned' | 'waiting' | 'refused' {
+    const partitionCount = call.partitionCount ?? this.transport.cachedPartitionCount(call.topic);
+    if (partitionCount === undefined) {
+      if (!call.metadataRequested) this.requestMetadata(call);
+      return 'waiting';
+    }
+    const n = call.messages.length;
+    const partitions = new Int32Array(n);
+    const sizes = new Float64Array(n);
+    try {
+      for (let i = 0; i < n; i++) {
+        const m = call.messages[i];
+        const key = keyBytes(m.key);
+        call.keys.push(key);
+        partitions[i] = this.choosePartition(call.topic, m, key, partitionCount, i);
+        sizes[i] = estimateRecordBytes(m, key);
+        if (sizes[i] > this.s.maxInFlightBytes) {
+          const field = `messages[${i}]`;
+          throw limitError('LIMIT_EXCEEDED', 'maxInFlightBytes', this.s.maxInFlightBytes, sizes[i], field, { field, topic: call.topic });
+        }
+      }
+    } catch (e) {
+      this.calls.shift();
+      call.refuse(e);
+      return 'refused';
+    }
+    call.partitions = partitions;
+    call.sizes = sizes;
+    return 'planned';
+  }
+
+  private requestMetadata(call: PendingCall): void {
+    call.metadataRequested = true;
+    this.transport.partitionCount(call.topic).then(
+      (count) => {
+        call.partitionCount = count;
+        this.pump();
+      },
+      (e) => {
+        // The call is still first in line: nothing after it was accepted meanwhile.
+        if (this.calls[0] === call) this.calls.shift();
+        call.refuse(e);
+        this.pump();
+      },
+    );
+  }
+
+  /** Appends the call's records from `next` on; false when it must wait for room first. */
+  private appendFrom(call: PendingCall): boolean {
+    const { topic, messages, keys, callResult } = call;
+    const partitions = call.partitions!;
+    const sizes = call.sizes!;
+    for (let i = call.next; i < messages.length; i++) {
+      const bytes = sizes[i];
+      if (this.bufferedBytesNow + bytes > this.s.maxInFlightBytes) {
+        call.next = i;
+        this.waitingForRoom = true;
+        // Waiting for acknowledgements: make sure what is buffered is on its way.
+        this.closeAll();
+        return false;
+      }
+      this.bufferedBytesNow += bytes;
+      const m = messages[i];
+      const b = this.append(topic, partitions[i], m, keys[i], bytes, m.timestamp ?? call.now, callResult, i);
+      if (b !== null) call.batches.add(b);
+    }
+    call.next = messages.length;
+    return true;
   }
 
   private choosePartition(topic: string, m: Message, key: Buffer | null, partitionCount: number, i: number): number {
@@ -181,28 +296,17 @@ export class RecordAccumulator {
     return m.partition;
   }
 
-  /** Reserves room for record `i` if it fits now; refuses a record that can never fit. */
-  private tryReserve(bytes: number, i: number): boolean {
-    if (bytes > this.s.maxInFlightBytes) {
-      const field = `messages[${i}]`;
-      throw limitError('LIMIT_EXCEEDED', 'maxInFlightBytes', this.s.maxInFlightBytes, bytes, field, { field });
-    }
-    if (this.bufferedBytesNow + bytes > this.s.maxInFlightBytes) return false;
-    this.bufferedBytesNow += bytes;
-    return true;
-  }
-
-  private async waitForRoom(bytes: number): Promise<void> {
-    while (this.bufferedBytesNow + bytes > this.s.maxInFlightBytes) {
-      // Waiting for acknowledgements: make sure what is buffered is on its way.
-      this.closeAll();
-      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-    }
-    this.bufferedBytesNow += bytes;
-  }
-
   /** Encodes the record into its partition's open batch; returns the batch when this call first joins it, else null. */
-  private append(topic: string, partition: number, m: Message, key: Buffer | null, bytes: number, timestamp: number, callResult: CallResult): OpenBatch | null {
+  private append(
+    topic: string,
+    partition: number,
+    m: Message,
+    key: Buffer | null,
+    bytes: number,
+    timestamp: number,
+    callResult: CallResult,
+    indexInCall: number,
+  ): OpenBatch | null {
     let open = this.open.get(topic);
     if (open === undefined) this.open.set(topic, (open = []));
     let b = open[partition];
@@ -218,7 +322,7 @@ export class RecordAccumulator {
     let joined: OpenBatch | null = null;
     if (last !== undefined && last.callResult === callResult) last.count++;
     else {
-      b.portions.push({ indexInBatch, count: 1, callResult });
+      b.portions.push({ indexInBatch, indexInCall, count: 1, callResult });
       joined = b;
     }
     if (b.bytes >= this.s.batchBytes) this.close(b);
@@ -265,13 +369,11 @@ export class RecordAccumulator {
     }
   }
 
-  /** Seals every batch closed since the last drain and hands them to the transport in one go. */
+  /** Seals every batch closed since the last drain and hands them to the sender, in the order they closed. */
   private drain(): void {
     this.drainScheduled = false;
     const closed = this.ready;
     this.ready = [];
-    const sent: OpenBatch[] = [];
-    const batches: ReadyBatch[] = [];
     for (const b of closed) {
       let bytes: Buffer;
       try {
@@ -280,25 +382,19 @@ export class RecordAccumulator {
         this.settle(b, toCopylessError(e));
         continue;
       }
-      sent.push(b);
-      batches.push({ topic: b.topic, partition: b.partition, recordCount: b.writer.recordCount, bytes });
+      const batch = { topic: b.topic, partition: b.partition, recordCount: b.writer.recordCount, bytes };
+      this.sender.enqueue(batch, (outcome) => this.settle(b, outcome));
     }
-    if (batches.length === 0) return;
-    this.transport.produce(batches, { acks: this.s.acks, ackTimeoutMs: this.s.ackTimeoutMs }).then(
-      (results) => sent.forEach((b, i) => this.settle(b, results[i] ?? new CopylessError('UNKNOWN_SERVER_ERROR', 'no result for a batch'))),
-      (e) => sent.forEach((b) => this.settle(b, toCopylessError(e))),
-    );
   }
 
-  private settle(b: OpenBatch, result: number | CopylessError): void {
-    this.release(b.bytes - BATCH_OVERHEAD_BYTES);
-    if (result instanceof CopylessError) {
-      b.reject(result);
-      return;
+  private settle(b: OpenBatch, result: ProduceOutcome): void {
+    if (result instanceof CopylessError) b.reject(result);
+    else {
+      this.keepSpare(b.writer.buffer);
+      recordOffsets(b, result);
+      b.resolve();
     }
-    this.keepSpare(b.writer.buffer);
-    recordOffsets(b, result);
-    b.resolve();
+    this.release(b.bytes - BATCH_OVERHEAD_BYTES);
   }
 
   /**
@@ -312,10 +408,55 @@ export class RecordAccumulator {
 
   private release(bytes: number): void {
     this.bufferedBytesNow -= bytes;
-    const waiters = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const wake of waiters) wake();
+    if (!this.waitingForRoom) return;
+    this.waitingForRoom = false;
+    this.pump();
   }
+}
+
+function newCall(topic: string, messages: Message[]): PendingCall {
+  const call: PendingCall = {
+    topic,
+    messages,
+    now: Date.now(),
+    partitionCount: undefined,
+    metadataRequested: false,
+    keys: [],
+    partitions: null,
+    sizes: null,
+    next: 0,
+    callResult: new Map(),
+    batches: new Set(),
+    accepted: null!,
+    accept: null!,
+    refuse: null!,
+  };
+  call.accepted = new Promise<void>((resolve, reject) => {
+    call.accept = resolve;
+    call.refuse = reject;
+  });
+  // A refused call reports through send(); flush() only waits on this.
+  call.accepted.catch(() => undefined);
+  return call;
+}
+
+/**
+ * The error a send() rejects with when some of its batches failed: the first
+ * failed record's error, with how much of the call got through. A call's
+ * records of one partition are consecutive in each batch (calls are appended
+ * whole, one after another), so each batch holds one portion of the call.
+ */
+function partialFailure(call: PendingCall, batches: OpenBatch[], outcomes: PromiseSettledResult<void>[]): CopylessError {
+  let acknowledged = 0;
+  let first: { index: number; error: CopylessError } | null = null;
+  batches.forEach((b, i) => {
+    const p = b.portions.find((x) => x.callResult === call.callResult)!;
+    const o = outcomes[i];
+    if (o.status === 'fulfilled') acknowledged += p.count;
+    else if (first === null || p.indexInCall < first.index) first = { index: p.indexInCall, error: toCopylessError(o.reason) };
+  });
+  const { index, error } = first!;
+  return new CopylessError(error.code, error.message, { ...error.details, acknowledged, firstFailedIndex: index });
 }
 
 function recordOffsets(b: OpenBatch, baseOffset: number): void {

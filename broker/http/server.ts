@@ -44,7 +44,8 @@ export async function startHttp(broker: Broker, logger: Logger, o: HttpOptions =
     ws = new WsGateway(broker, logger.child({ component: 'ws' }), o.ws);
     ws.attach(app.server);
     metrics.setWsSource(() => ws!.metricsSnapshot());
-    await app.listen({ host, port: httpPort });
+    // Fastify's own startup line is the one `listening` line of this listener.
+    await app.listen({ host, port: httpPort, listenTextResolver: (address) => `HTTP and WebSocket API listening on ${address} (ws path /ws)` });
   } catch (e) {
     await ws?.close();
     await app?.close();
@@ -52,7 +53,6 @@ export async function startHttp(broker: Broker, logger: Logger, o: HttpOptions =
     throw e;
   }
   const port = (app.server.address() as AddressInfo).port;
-  logger.info({ host, port }, `HTTP and WebSocket API listening on http://${host}:${port} (ws path /ws)`);
   let closed: Promise<void> | null = null;
   const [fastify, gateway] = [app, ws];
   return {

@@ -2,20 +2,10 @@
 // on stdout (pipe-friendly), nothing else there.
 
 import { CopylessError } from '../../src/errors.ts';
-import type { Admin, BrokerStats, TopicDescription } from '../admin.ts';
-import { Copyless } from '../copyless.ts';
+import type { BrokerStats, TopicDescription } from '../admin.ts';
+import { withAdmin } from './client.ts';
 import { table } from './format.ts';
 import type { CliIo } from './io.ts';
-
-async function withAdmin<T>(broker: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Copyless({ brokers: [broker], clientId: 'copyless-cli' }).admin();
-  try {
-    await admin.connect();
-    return await fn(admin);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
 
 export async function topicCreate(io: CliIo, name: string, f: { broker: string; partitions: number }): Promise<number> {
   const created = await withAdmin(f.broker, (a) => a.createTopics({ topics: [{ topic: name, numPartitions: f.partitions }] }));
@@ -37,7 +27,11 @@ export async function topicDelete(io: CliIo, name: string, f: { broker: string }
 }
 
 export async function topicDescribe(io: CliIo, name: string, f: { broker: string; json?: boolean }): Promise<number> {
-  const [t] = await withAdmin(f.broker, (a) => a.describeTopics([name]));
+  const [t] = await withAdmin(f.broker, async (a) => {
+    const [problem] = await a.topicProblems([name]);
+    if (problem !== null) throw problem;
+    return a.describeTopics([name]);
+  });
   if (t === undefined) throw new CopylessError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${JSON.stringify(name)} does not exist`, { topic: name });
   io.stdout.write(f.json ? JSON.stringify(t) + '\n' : formatDescription(t));
   return 0;

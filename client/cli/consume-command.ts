@@ -10,8 +10,8 @@
 // flushed to stdout before its offsets can be committed, so a crash never
 // commits a message that was not written out.
 
-import { CopylessError } from '../../src/errors.ts';
-import { Copyless } from '../copyless.ts';
+import { CopylessError, isCopylessError } from '../../src/errors.ts';
+import { cliClient } from './client.ts';
 import type { AssignmentSpec, Batch, Consumer, OffsetSpec } from '../consumer.ts';
 import type { ConsumedMessage } from '../fetcher.ts';
 import { summaryLine, throughput } from './format.ts';
@@ -31,6 +31,8 @@ export interface ConsumeFlags {
   group?: string;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** Where to go when the position is outside the log (Kafka auto.offset.reset); without it that is an error. */
+  reset?: 'earliest' | 'latest';
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -72,6 +74,11 @@ export async function consumeCommand(io: CliIo, topic: string, f: ConsumeFlags):
     }
     await out.flush();
     if (out.error) throw out.error;
+  } catch (e) {
+    if (isCopylessError(e) && e.errorName === 'OFFSET_OUT_OF_RANGE' && f.reset === undefined) {
+      throw new CopylessError('OFFSET_OUT_OF_RANGE', `${e.message.replace(/; autoOffsetReset is 'none'$/, '')}; add --reset earliest or --reset latest to start at the log's start or end instead`, e.details);
+    }
+    throw e;
   } finally {
     progress.stop();
     if (ownsProcess) for (const s of SIGNALS) process.off(s, onSignal);
@@ -97,12 +104,13 @@ function validateFlags(f: ConsumeFlags): void {
 
 /** A group member reports each assignment on stderr and, with --exit-at-end, may be done as soon as it is assigned. */
 function createConsumer(io: CliIo, f: ConsumeFlags, done: () => boolean): Consumer {
-  const client = new Copyless({ brokers: [f.broker], clientId: 'copyless-cli' });
-  if (f.group === undefined) return client.consumer({ fetchMode: f.fetchMode, maxWaitMs: f.maxWaitMs });
+  const client = cliClient(f.broker);
+  // Reading never creates a topic (auto-creation is for produce), and an offset outside the log is an error unless --reset says where to go.
+  const common = { fetchMode: f.fetchMode, maxWaitMs: f.maxWaitMs, allowAutoTopicCreation: false, autoOffsetReset: f.reset ?? 'none' } as const;
+  if (f.group === undefined) return client.consumer(common);
   const consumer: Consumer = client.consumer({
+    ...common,
     groupId: f.group,
-    fetchMode: f.fetchMode,
-    maxWaitMs: f.maxWaitMs,
     sessionTimeoutMs: f.sessionTimeoutMs,
     heartbeatIntervalMs: f.heartbeatIntervalMs,
     onPartitionsAssigned: (e) => {

@@ -3,23 +3,14 @@
 // --json), nothing else there.
 
 import { CopylessError } from '../../src/errors.ts';
-import type { Admin, GroupDescription, GroupSummary } from '../admin.ts';
-import { Copyless } from '../copyless.ts';
+import type { GroupDescription, GroupSummary } from '../admin.ts';
+import { withAdmin } from './client.ts';
 import { table } from './format.ts';
 import type { CliIo } from './io.ts';
 
 const MS_PER_SECOND = 1_000;
 const SECONDS_PER_MINUTE = 60;
 const SECONDS_PER_HOUR = 3_600;
-
-async function withAdmin<T>(broker: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Copyless({ brokers: [broker], clientId: 'copyless-cli' }).admin();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
 
 export async function groupList(io: CliIo, f: { broker: string; json?: boolean }): Promise<number> {
   const groups = await withAdmin(f.broker, (a) => a.listGroups());

@@ -1,15 +1,19 @@
 // The logs of one data directory (Kafka LogManager): it opens every partition
 // directory at start (recovering each if the last shutdown was unclean), keeps
-// the recovery-point checkpoint, writes the clean-shutdown marker on close, and
-// runs the timers for flush.ms, retention and checkpoints.
+// the recovery-point checkpoint, writes the clean-shutdown marker on a clean
+// close, and runs the timers for flush.ms, retention and checkpoints.
 //
 // Data dir layout:
 //   <data>/<topic>-<partition>/00000000000000000000.{log,index,timeindex}
 //   <data>/recovery-point-offset-checkpoint   Kafka's text format: "0", the entry count, then "topic partition offset" lines
 //   <data>/.copyless_cleanshutdown            present only between a clean close and the next open
 //   <data>/meta/                              the broker's lmdb (not ours; skipped)
-// A deleted partition's directory is first renamed to `<topic>-<partition>.<ms>-delete`,
-// so a crash mid-delete leaves a name the next open removes instead of a half-deleted log.
+//   <data>/<topic>-<partition>.<tag>-delete/  a deleted partition, removed in the background
+// Deleting a partition is Kafka's three steps: rename its directory to the
+// `-delete` name (markDeleted, the step that commits the delete), let the
+// owner change its metadata, then remove the directory in the background
+// (purgeDeleted). open() reports the `-delete` directories it finds, so the
+// owner can finish a delete a crash cut short, and purges them.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +31,24 @@ export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 const CHECKPOINT_VERSION = 0;
 const DELETED_DIR_SUFFIX = '-delete';
 const PARTITION_DIR = /^(.+)-(\d+)$/;
+/** `<topic>-<partition>.<tag>-delete`: the tag (a topic id, or a time) has no '.', so the last '.' ends the partition. */
+const DELETED_DIR = /^(.+)-(\d+)\.([^.]+)-delete$/;
+
+/** A partition directory renamed for deletion and not yet removed. */
+export interface PendingDelete {
+  topic: string;
+  partition: number;
+  /** What markDeleted was given: the broker passes the topic's id. */
+  tag: string;
+}
+
+export interface OpenResult {
+  /** The marker was there: the last close was clean. */
+  cleanShutdown: boolean;
+  /** Nothing of ours was in the data dir (no marker, checkpoint, partition or deleted directory): a first start. */
+  fresh: boolean;
+  pendingDeletes: PendingDelete[];
+}
 
 /** How often retention runs (Kafka log.retention.check.interval.ms). */
 export const RETENTION_CHECK_INTERVAL_MS_DEFAULT = 300_000;
@@ -62,7 +84,11 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private recoveryPoints = new Map<string, number>();
   private cleanShutdown: boolean | null = null;
+  private opened: OpenResult | null = null;
   private timers: NodeJS.Timeout[] = [];
+  /** `-delete` directories to remove, and the removals running. */
+  private readonly doomed = new Set<string>();
+  private readonly purging = new Map<string, Promise<void>>();
 
   constructor(o: LogManagerOptions) {
     this.dataDir = o.dataDir;
@@ -78,31 +104,41 @@ export class LogManager {
    * marker (so a crash from now on is unclean), and opens every partition
    * directory with the default config, recovering as needed. Opening them all
    * now, as Kafka does, means a partition not used in this run is never later
-   * mistaken for a cleanly closed one.
+   * mistaken for a cleanly closed one. `-delete` directories are reported and
+   * left for purgeDeleted().
    */
-  open(): { cleanShutdown: boolean } {
-    if (this.cleanShutdown !== null) return { cleanShutdown: this.cleanShutdown };
+  open(): OpenResult {
+    if (this.opened !== null) return this.opened;
     mkdirDurable(this.dataDir);
     const marker = path.join(this.dataDir, CLEAN_SHUTDOWN_FILE);
-    this.cleanShutdown = fs.existsSync(marker);
-    this.recoveryPoints = readCheckpoint(path.join(this.dataDir, RECOVERY_POINT_FILE), this.logger);
-    if (this.cleanShutdown) {
+    const checkpointFile = path.join(this.dataDir, RECOVERY_POINT_FILE);
+    const cleanShutdown = fs.existsSync(marker);
+    let fresh = !cleanShutdown && !fs.existsSync(checkpointFile);
+    this.cleanShutdown = cleanShutdown;
+    this.recoveryPoints = readCheckpoint(checkpointFile, this.logger);
+    if (cleanShutdown) {
       // The removal must be durable before anything is written: a marker that
       // came back after a power loss would make the next start skip recovery.
       io('delete', marker, () => fs.rmSync(marker, { force: true }));
       fsyncDir(this.dataDir);
     }
+    const pendingDeletes: PendingDelete[] = [];
     for (const name of io('list', this.dataDir, () => fs.readdirSync(this.dataDir))) {
       const full = path.join(this.dataDir, name);
       if (name.endsWith(DELETED_DIR_SUFFIX)) {
-        io('delete', full, () => fs.rmSync(full, { recursive: true, force: true }));
+        fresh = false;
+        const d = DELETED_DIR.exec(name);
+        if (d) pendingDeletes.push({ topic: d[1], partition: Number(d[2]), tag: d[3] });
+        this.doomed.add(full);
         continue;
       }
       const m = PARTITION_DIR.exec(name);
       if (!m || !io('stat', full, () => fs.statSync(full).isDirectory())) continue;
+      fresh = false;
       this.openLog(m[1], Number(m[2]), this.defaults);
     }
-    return { cleanShutdown: this.cleanShutdown };
+    this.opened = { cleanShutdown, fresh, pendingDeletes };
+    return this.opened;
   }
 
   private openLog(topic: string, partition: number, config: LogConfig): PartitionLog {
@@ -133,7 +169,7 @@ export class LogManager {
         max: PARTITIONS_MAX,
       });
     }
-    if (this.cleanShutdown === null) this.open();
+    if (this.opened === null) this.open();
     const merged = validateLogConfig({ ...this.defaults, ...config });
     const existing = this.logs.get(key(topic, partition));
     if (existing) {
@@ -151,16 +187,42 @@ export class LogManager {
     return [...this.logs.values()];
   }
 
-  /** Deletes the partition's log and directory (renamed first, so a crash cannot leave half of it). */
-  delete(topic: string, partition: number): void {
+  /**
+   * Step 1 of a delete, the one that commits it: renames the partition's
+   * directory to `<dir>.<tag>-delete` (durably: the data dir is fsynced) and
+   * drops the log. From here on no open() brings the partition back. The
+   * directory is removed by purgeDeleted().
+   */
+  markDeleted(topic: string, partition: number, tag: string): void {
     const log = this.logs.get(key(topic, partition));
     if (!log) return;
     this.logs.delete(key(topic, partition));
     this.recoveryPoints.delete(key(topic, partition));
-    const doomed = `${log.dir}.${this.now()}${DELETED_DIR_SUFFIX}`;
+    const doomed = `${log.dir}.${tag}${DELETED_DIR_SUFFIX}`;
     io('rename', log.dir, () => fs.renameSync(log.dir, doomed));
+    fsyncDir(this.dataDir);
     log.delete();
-    io('delete', doomed, () => fs.rmSync(doomed, { recursive: true, force: true }));
+    this.doomed.add(doomed);
+  }
+
+  /**
+   * Removes every `-delete` directory in the background (off the event loop).
+   * Resolves when they are gone; a failure is logged and retried by the next
+   * purge or start.
+   */
+  purgeDeleted(): Promise<void> {
+    for (const dir of this.doomed) {
+      if (this.purging.has(dir)) continue;
+      const removal = fs.promises
+        .rm(dir, { recursive: true, force: true })
+        .then(
+          () => void this.doomed.delete(dir),
+          (e) => this.logger?.warn({ err: e, dir }, 'removing a deleted partition directory failed; retried at the next start'),
+        )
+        .finally(() => this.purging.delete(dir));
+      this.purging.set(dir, removal);
+    }
+    return Promise.all(this.purging.values()).then(() => undefined);
   }
 
   /** Starts the flush.ms, retention and checkpoint timers (unref'd: they never keep the process alive). */
@@ -209,15 +271,21 @@ export class LogManager {
     writeAtomically(path.join(this.dataDir, RECOVERY_POINT_FILE), formatCheckpoint(this.recoveryPoints));
   }
 
-  /** Flushes and closes every log, writes the recovery points, then the clean-shutdown marker. */
-  async close(): Promise<void> {
+  /**
+   * Flushes and closes every log, writes the recovery points, then, only after
+   * that final flush and only when `cleanShutdown` (a failed start passes
+   * false), the clean-shutdown marker. Waits for background removals.
+   */
+  async close(o: { cleanShutdown?: boolean } = {}): Promise<void> {
     this.stop();
     await Promise.all([...this.logs.values()].map((log) => log.flush()));
     for (const log of this.logs.values()) log.close();
     this.checkpoint();
-    writeAtomically(path.join(this.dataDir, CLEAN_SHUTDOWN_FILE), '');
+    if (o.cleanShutdown !== false) writeAtomically(path.join(this.dataDir, CLEAN_SHUTDOWN_FILE), '');
     this.logs.clear();
+    await Promise.all(this.purging.values());
     this.cleanShutdown = null;
+    this.opened = null;
   }
 }
 

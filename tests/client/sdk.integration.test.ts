@@ -223,3 +223,81 @@ describe('SDK against copyless', () => {
     expect(() => new Copyless({ brokers: ['nohostport'] })).toThrow(expect.objectContaining({ errorName: 'INVALID_CONFIG' }));
   });
 });
+
+describe('SDK against copyless: order, offsets out of range and refused records', () => {
+  it('stores every concurrent sender\'s records in call order under back-pressure', async () => {
+    await createTopic('sdk-order', 2);
+    const producer = client().producer({ lingerMs: 1, batchBytes: 2048, maxInFlightBytes: 8192 });
+    await producer.connect();
+    const expected: string[][] = [[], []];
+    const sends: Promise<unknown>[] = [];
+    let n = 0;
+    await Promise.all(
+      [0, 1, 2].map(async (id) => {
+        for (let call = 0; call < 40; call++) {
+          const messages = Array.from({ length: 1 + ((call * 7 + id) % 25) }, (_, i) => {
+            const value = `${id}:${n++}:`.padEnd(10 + ((i * 37) % 300), 'x');
+            const partition = (call + i) % 2;
+            expected[partition].push(value);
+            return { value, partition };
+          });
+          sends.push(producer.send({ topic: 'sdk-order', messages }));
+          if (call % 3 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+      }),
+    );
+    await Promise.all(sends);
+    await producer.disconnect();
+    const read = await readAll('sdk-order', expected[0].length + expected[1].length);
+    for (const p of [0, 1]) expect(read.filter((m) => m.partition === p).map((m) => m.value!.toString())).toEqual(expected[p]);
+  });
+
+  it("autoOffsetReset 'none' ends run() with a typed OFFSET_OUT_OF_RANGE naming the log's range; 'earliest' and 'latest' move the position", async () => {
+    await produce('sdk-range', [{ value: 'a' }, { value: 'b' }, { value: 'c' }]);
+    const consumer = client().consumer({ autoOffsetReset: 'none', maxWaitMs: 50 });
+    await consumer.connect();
+    try {
+      await consumer.assign([{ topic: 'sdk-range', partition: 0, offset: 1000 }]);
+      await expect(consumer.run({ eachMessage: () => undefined })).rejects.toMatchObject({
+        errorName: 'OFFSET_OUT_OF_RANGE',
+        message: expect.stringContaining('offset 1000 of sdk-range/0 is out of range: the log holds offsets 0..2'),
+        details: { topic: 'sdk-range', partition: 0, offset: 1000, logStartOffset: 0, logEndOffset: 3 },
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    const earliest = client().consumer({ autoOffsetReset: 'earliest', maxWaitMs: 50 });
+    await earliest.connect();
+    await earliest.assign([{ topic: 'sdk-range', partition: 0, offset: 1000 }]);
+    expect((await take(earliest, 3)).map((m) => m.value!.toString())).toEqual(['a', 'b', 'c']);
+    await earliest.disconnect();
+    const latest = client().consumer({ autoOffsetReset: 'latest', maxWaitMs: 50 });
+    await latest.connect();
+    await latest.assign([{ topic: 'sdk-range', partition: 0, offset: 1000 }]);
+    const seen: string[] = [];
+    await latest.run({
+      eachMessage: ({ message }) => void seen.push(message.value!.toString()),
+      afterFetch: () => {
+        if (latest.assignment()[0].offset === 3) void latest.stop();
+      },
+    });
+    expect(seen).toEqual([]);
+    await latest.disconnect();
+  });
+
+  it('MESSAGE_TOO_LARGE names the record size and the topic limit', async () => {
+    const admin = client().admin();
+    await admin.createTopics({ topics: [{ topic: 'sdk-small', configEntries: [{ name: 'max.message.bytes', value: '1024' }] }] });
+    await admin.disconnect();
+    const producer = client().producer({ lingerMs: 0 });
+    try {
+      await expect(producer.send({ topic: 'sdk-small', messages: [{ value: 'v'.repeat(3000) }] })).rejects.toMatchObject({
+        errorName: 'MESSAGE_TOO_LARGE',
+        message: expect.stringMatching(/^produce to sdk-small\/0: MESSAGE_TOO_LARGE: the record \(a batch of 1\) is 30\d\d bytes, over messageBytesMax=1024$/),
+        details: { limit: 'messageBytesMax', max: 1024, topic: 'sdk-small', partition: 0, acknowledged: 0, firstFailedIndex: 0 },
+      });
+    } finally {
+      await producer.disconnect();
+    }
+  });
+});

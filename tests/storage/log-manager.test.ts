@@ -1,4 +1,4 @@
-// Proves the log manager's data-dir contract: the clean-shutdown marker and recovery-point checkpoint written on close and read (marker removed) on open, every partition reopened at start, unclean restarts recovered, topic deletion, flush.ms and retention passes, and names refused before they become paths.
+// Proves the log manager's data-dir contract: the clean-shutdown marker (only on a clean close) and recovery-point checkpoint written on close and read (marker removed) on open, a brand-new data dir told apart, every partition reopened at start, unclean restarts recovered, deletion by rename then background removal with leftovers reported, flush.ms and retention passes, and names refused before they become paths.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ function manager(clock = { now: 1_000_000 }): LogManager {
 describe('LogManager', () => {
   it('writes the checkpoint and marker on close, and reads then removes the marker on open', async () => {
     const m1 = manager();
-    expect(m1.open()).toEqual({ cleanShutdown: false });
+    expect(m1.open()).toMatchObject({ cleanShutdown: false, fresh: true });
     const log = m1.getOrCreate('orders', 2, { retentionMs: -1 });
     log.append(batch(3));
     m1.getOrCreate('my.topic-with-dash', 0).append(batch(1));
@@ -38,7 +38,7 @@ describe('LogManager', () => {
     expect(checkpoint.slice(2).sort()).toEqual(['my.topic-with-dash 0 1', 'orders 2 3']);
 
     const m2 = manager();
-    expect(m2.open()).toEqual({ cleanShutdown: true });
+    expect(m2.open()).toMatchObject({ cleanShutdown: true, fresh: false });
     expect(fs.existsSync(path.join(dataDir, CLEAN_SHUTDOWN_FILE))).toBe(false);
     expect(m2.all().map((l) => `${l.topic}-${l.partition}:${l.logEndOffset}`).sort()).toEqual(['my.topic-with-dash-0:1', 'orders-2:3']);
     const again = m2.getOrCreate('orders', 2, { retentionMs: 5000 });
@@ -58,23 +58,43 @@ describe('LogManager', () => {
     const file = path.join(dataDir, 't-0', '00000000000000000000.log');
     fs.truncateSync(file, fs.statSync(file).size - 5);
     const m2 = manager();
-    expect(m2.open()).toEqual({ cleanShutdown: false });
+    expect(m2.open()).toMatchObject({ cleanShutdown: false, fresh: false });
     expect(m2.get('t', 0)!.logEndOffset).toBe(2);
     managers.splice(0, 1); // m1's files were reopened by m2; m1 is the crashed process
   });
 
-  it('deletes a partition directory and leaves nothing half-deleted', async () => {
+  it('deletes a partition by renaming it to a -delete name, removes it in the background, and reports leftovers at open', async () => {
     const m = manager();
     m.open();
     m.getOrCreate('gone', 0).append(batch(1));
     fs.mkdirSync(path.join(dataDir, 'old-0.123-delete'));
-    m.delete('gone', 0);
+    m.markDeleted('gone', 0, 'id1');
     expect(m.get('gone', 0)).toBeUndefined();
+    expect(fs.readdirSync(dataDir).filter((n) => n.startsWith('gone'))).toEqual(['gone-0.id1-delete']);
+    await m.purgeDeleted();
     expect(fs.readdirSync(dataDir).filter((n) => n.startsWith('gone'))).toEqual([]);
     await m.close();
     managers.pop();
-    manager().open();
+    fs.mkdirSync(path.join(dataDir, 'my.topic-3.f00d-beef-delete'));
+    const m2 = manager();
+    expect(m2.open().pendingDeletes.sort((a, b) => a.topic.localeCompare(b.topic))).toEqual([
+      { topic: 'my.topic', partition: 3, tag: 'f00d-beef' },
+      { topic: 'old', partition: 0, tag: '123' },
+    ]);
+    await m2.purgeDeleted();
     expect(fs.existsSync(path.join(dataDir, 'old-0.123-delete'))).toBe(false);
+    expect(m2.get('old', 0)).toBeUndefined();
+  });
+
+  it('writes the clean-shutdown marker only on a clean close, and knows a brand-new data dir', async () => {
+    const m1 = manager();
+    expect(m1.open()).toMatchObject({ cleanShutdown: false, fresh: true });
+    m1.getOrCreate('t', 0).append(batch(1));
+    await m1.close({ cleanShutdown: false }); // a failed start
+    managers.pop();
+    expect(fs.existsSync(path.join(dataDir, CLEAN_SHUTDOWN_FILE))).toBe(false);
+    const m2 = manager();
+    expect(m2.open()).toMatchObject({ cleanShutdown: false, fresh: false });
   });
 
   it('runs flush.ms and retention passes', async () => {
