@@ -128,7 +128,6 @@ export class Broker extends EventEmitter {
     this.pageCache = new PageCache({
       capacityBytes: config.pageCacheMb * MiB,
       policy: config.pageCachePolicy,
-      onError: (e) => logger.error({ err: e.message }, 'simulated page-cache write-back failed; pages stay dirty and are retried'),
     });
     this.logDefaults = {
       ...LOG_CONFIG_DEFAULTS,

@@ -24,12 +24,24 @@
 //   - no real I/O latency: a miss is one synchronous pread(2)/preadv(2) per
 //     contiguous run of missing pages (read-ahead included), async read-ahead
 //     is read at once;
-//   - write-back is per file: "writing back" a file is one fdatasync(2) of its
-//     fd, after which all of its dirty pages are clean (the caller already wrote
-//     the bytes with write(2), so only the durability step is left to model);
+//   - write-back is bookkeeping only, and per file: "writing back" a file
+//     marks all of its dirty pages clean and counts them (writeBackPages,
+//     writeBackBytes). It makes no system call. The caller already wrote the
+//     bytes to the real file with write(2), and the real kernel writes that
+//     file's pages back by itself with its own flusher threads; a simulated
+//     fdatasync on top would only stall the event loop (it once did: tens of
+//     ms per flusher pass). Real durability comes from the callers' own
+//     fdatasync(2) (a log flush: acks=all, the flush policy, close), which they
+//     report with markClean(): a real fdatasync writes the file's dirty pages
+//     back, so the model cleans them too, and counts the fsync (fsyncs,
+//     fsyncBytes). So a dirty simulated page means "the simulated kernel has not
+//     written it back yet", not "not on disk";
+//   - the writer is never slowed down: the kernel sleeps a writer past
+//     dirty_ratio in balance_dirty_pages(); the model writes back (bookkeeping)
+//     and counts a throttle event instead;
 //   - reclaim evicts exactly as many pages as an allocation needs (the kernel
 //     reclaims in batches between watermarks) and writes a dirty victim's file
-//     back synchronously (the kernel defers that to the flusher);
+//     back at once (the kernel defers that to the flusher);
 //   - inactive_is_low is `active > inactive` (the kernel's ratio for < 1 GiB);
 //   - no shadow entries / refault detection, no mmap fault-around, no
 //     per-cgroup LRUs, one "node";
@@ -66,12 +78,6 @@ export interface PageCacheOptions {
   dirtyWritebackMs?: number;
   /** Clock; tests inject a fake. */
   now?: () => number;
-  /**
-   * Told about a write-back the flusher timer could not do (a failed
-   * fdatasync). The timer never throws: the pages stay dirty and the next
-   * tick retries. Meant for a logger callback. Default: ignored (still counted in stats()).
-   */
-  onError?: (e: Error) => void;
 }
 
 /** Bits of one entry of pageStates(): what the cache holds for one page of a file. */
@@ -111,11 +117,15 @@ export interface PageCacheCounters {
   evictionsDirty: number;
   promotions: number;
   demotions: number;
+  /** Dirty pages the model turned clean, whatever the cause (flusher, throttling, reclaim, drop, close, a real fdatasync). */
   writeBackPages: number;
+  /** The file bytes those pages held. */
+  writeBackBytes: number;
+  /** Real fdatasync(2) calls of cached files, reported by their callers (markClean); the cache itself never syncs. */
   fsyncs: number;
+  /** Bytes those fdatasyncs made durable: each caller's count of bytes appended since its previous one. */
+  fsyncBytes: number;
   throttleEvents: number;
-  /** fdatasyncs the cache ran itself (flusher, throttling, reclaim, writeBackFile, close) that failed. */
-  writeBackErrors: number;
 }
 
 export interface PageCacheStats extends PageCacheCounters {
@@ -127,8 +137,6 @@ export interface PageCacheStats extends PageCacheCounters {
   pinnedPages: number;
   /** hits / (hits + misses); 0 before the first lookup. */
   hitRatio: number;
-  /** Message of the last failed write-back (see writeBackErrors), null until one fails. */
-  lastWriteBackError: string | null;
 }
 
 /** Kernel defaults (/proc/sys/vm) the options fall back to. */
@@ -167,7 +175,7 @@ class Pin implements PinHandle {
 function zeroCounters(): PageCacheCounters {
   return {
     hits: 0, misses: 0, readAheadPages: 0, readAheadUsed: 0, readAheadWasted: 0, evictionsClean: 0,
-    evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, fsyncs: 0, throttleEvents: 0, writeBackErrors: 0,
+    evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, writeBackBytes: 0, fsyncs: 0, fsyncBytes: 0, throttleEvents: 0,
   };
 }
 
@@ -193,8 +201,6 @@ export class PageCache {
   readonly dirtyExpireMs: number;
   readonly dirtyWritebackMs: number;
   private readonly now: () => number;
-  private readonly onError: (e: Error) => void;
-  private lastWriteBackError: string | null = null;
   private readonly arena: FrameArena;
   private readonly free: FrameList;
   /** The inactive list; with policy 'lru' the one and only list. */
@@ -217,7 +223,6 @@ export class PageCache {
     this.dirtyExpireMs = o.dirtyExpireMs;
     this.dirtyWritebackMs = o.dirtyWritebackMs;
     this.now = o.now;
-    this.onError = o.onError;
     this.arena = new FrameArena(this.capacityPages);
     this.free = new FrameList(this.arena.links);
     this.inactive = new FrameList(this.arena.links);
@@ -246,7 +251,7 @@ export class PageCache {
     file.size = size;
   }
 
-  /** writeBack: true on close (dirty pages written back first), false when the file is deleted (pages discarded). */
+  /** writeBack: true on close (dirty pages written back first, as bookkeeping), false when the file is deleted (pages discarded). */
   unregisterFile(fileId: number, opts: { writeBack: boolean }): void {
     const file = this.fileOf(fileId);
     if (opts.writeBack && file.dirtyPages > 0) this.writeBack(file);
@@ -546,7 +551,8 @@ export class PageCache {
   /**
    * balance_dirty_pages(): above dirtyRatio the writer itself writes back the
    * files holding the oldest dirty pages until dirty memory is down to the
-   * background threshold. (The kernel sleeps the writer while flushers work.)
+   * background threshold. (The kernel sleeps the writer while flushers work;
+   * here it is bookkeeping and a count, see the file comment.)
    */
   private throttle(): boolean {
     if (this.dirtyPages <= this.dirtyLimitPages) return false;
@@ -557,27 +563,28 @@ export class PageCache {
 
   // ---------------------------------------------------------------- write-back
 
-  writeBackFile(fileId: number): number {
-    const file = this.fileOf(fileId);
-    return file.dirtyPages > 0 ? this.writeBack(file) : 0;
-  }
-
-  /** The caller did an (async) fdatasync itself: pages wholly below uptoPosition are clean; counts one fsync. */
-  markClean(fileId: number, uptoPosition: number): number {
+  /**
+   * The caller ran a real fdatasync(2) of the file, which covered everything
+   * below `uptoPosition` (the size it captured before the call), `fsyncBytes`
+   * of it new since its previous one. Counts the fsync and cleans the pages
+   * wholly below the position (the kernel wrote them back as part of the call).
+   */
+  markClean(fileId: number, uptoPosition: number, fsyncBytes = 0): number {
     const file = this.fileOf(fileId);
     checkNonNegativeInt(uptoPosition, 'uptoPosition');
+    checkNonNegativeInt(fsyncBytes, 'fsyncBytes');
     this.counters.fsyncs++;
+    this.counters.fsyncBytes += fsyncBytes;
     const a = this.arena;
     let cleaned = 0;
     const stop = Math.min(file.table.length, pagesFor(uptoPosition));
     for (let p = file.dirtyLowPage; p < stop && file.dirtyPages > 0; p++) {
       const f = file.table[p];
       if (f !== NIL && a.flags[f] & Flag.DIRTY && p * PAGE_BYTES + a.validBytes[f] <= uptoPosition) {
-        this.clean(file, f);
+        this.cleanWrittenBack(file, f);
         cleaned++;
       }
     }
-    this.counters.writeBackPages += cleaned;
     this.rescanDirty(file);
     return cleaned;
   }
@@ -591,31 +598,11 @@ export class PageCache {
     this.writeBackDownTo(this.dirtyBackgroundPages);
   }
 
-  /** Runs flushTick every dirtyWritebackMs; a failure is counted and reported to onError, never thrown from the timer. */
+  /** Runs flushTick every dirtyWritebackMs (bookkeeping only: it makes no system call and cannot fail). */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.timerTick(), this.dirtyWritebackMs);
+    this.timer = setInterval(() => this.flushTick(), this.dirtyWritebackMs);
     this.timer.unref();
-  }
-
-  /**
-   * A throw from a timer callback would be an uncaught exception and end the
-   * broker. The kernel's flusher records a failed write-back on the file (to
-   * be reported by the next fsync) and carries on; this one counts it
-   * (writeBack), reports it to onError and keeps the pages dirty, so the next
-   * tick retries.
-   */
-  private timerTick(): void {
-    try {
-      this.flushTick();
-    } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      try {
-        this.onError(err);
-      } catch {
-        // a failing reporter must not take the timer down either
-      }
-    }
   }
 
   stop(): void {
@@ -623,7 +610,7 @@ export class PageCache {
     this.timer = null;
   }
 
-  /** `sync; echo 1 > /proc/sys/vm/drop_caches`: write back, then drop every unpinned page. */
+  /** `sync; echo 1 > /proc/sys/vm/drop_caches`: write back (bookkeeping), then drop every unpinned page. */
   dropCaches(): number {
     for (const file of this.files.values()) if (file.dirtyPages > 0) this.writeBack(file);
     let dropped = 0;
@@ -651,31 +638,29 @@ export class PageCache {
     }
   }
 
-  /** fdatasync the file and mark all of its dirty pages clean. */
+  /** Write-back as bookkeeping (see the file comment): every dirty page of the file becomes clean, and is counted. */
   private writeBack(file: CachedFile): number {
-    try {
-      fs.fdatasyncSync(file.fd);
-    } catch (e) {
-      const err = storageError(file, 'fdatasync', e);
-      this.counters.writeBackErrors++;
-      this.lastWriteBackError = err.message;
-      throw err;
-    }
-    this.counters.fsyncs++;
     const a = this.arena;
     let cleaned = 0;
     for (let p = file.dirtyLowPage; p < file.table.length && file.dirtyPages > 0; p++) {
       const f = file.table[p];
       if (f !== NIL && a.flags[f] & Flag.DIRTY) {
-        this.clean(file, f);
+        this.cleanWrittenBack(file, f);
         cleaned++;
       }
     }
-    this.counters.writeBackPages += cleaned;
     this.rescanDirty(file);
     return cleaned;
   }
 
+  /** A dirty page written back: clean, and counted in writeBackPages/writeBackBytes. */
+  private cleanWrittenBack(file: CachedFile, f: number): void {
+    this.clean(file, f);
+    this.counters.writeBackPages++;
+    this.counters.writeBackBytes += this.arena.validBytes[f];
+  }
+
+  /** Drop the dirty state (written back, or discarded with a truncated or deleted file). */
   private clean(file: CachedFile, f: number): void {
     this.arena.flags[f] &= ~Flag.DIRTY;
     this.dirtyPages--;
@@ -895,7 +880,6 @@ export class PageCache {
       pinnedPages: this.pinnedPages,
       hitRatio: lookups === 0 ? 0 : c.hits / lookups,
       ...c,
-      lastWriteBackError: this.lastWriteBackError,
     };
   }
 
@@ -988,9 +972,6 @@ function configError(field: string, why: string): CopylessError {
   return new CopylessError('INVALID_CONFIG', `${field} ${why}`, { field });
 }
 
-/** Default onError: a flusher failure is still counted in stats(). */
-function ignoreError(_e: Error): void {}
-
 function validateOptions(opts: PageCacheOptions): Required<PageCacheOptions> {
   const o = {
     policy: 'two-list' as CachePolicy,
@@ -1000,7 +981,6 @@ function validateOptions(opts: PageCacheOptions): Required<PageCacheOptions> {
     dirtyExpireMs: DIRTY_EXPIRE_MS_DEFAULT,
     dirtyWritebackMs: DIRTY_WRITEBACK_MS_DEFAULT,
     now: Date.now,
-    onError: ignoreError,
     ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
   } as Required<PageCacheOptions>;
   const cap = o.capacityBytes;

@@ -1,6 +1,6 @@
 // Proves the partition log: offsets assigned in place, rolls by size, time and full index, lookups by offset (a mid-batch read returns the whole batch) and by timestamp against a brute-force model, maxBytes bounds, retention that never deletes the active segment, out-of-range errors, all-or-nothing appends, group-commit flush and flush.messages.
 import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CopylessError } from '../../src/errors.ts';
 import { decodeRecordBatch, decodeRecords, readBatchHeader } from '../../src/record/index.ts';
 import { LOG_CONFIG_DEFAULTS, validateLogConfig } from '../../src/storage/log.ts';
@@ -251,12 +251,20 @@ describe('flush', () => {
     expect(t.pageCache.stats().dirtyPages).toBe(0);
   });
 
-  it('fsyncs on the append path every flushIntervalMessages records', () => {
+  it('starts a flush off the event loop every flushIntervalMessages records, never a synchronous fsync', async () => {
     t = openLog(root, { flushIntervalMessages: 3 });
+    const fdatasyncSync = vi.spyOn(fs, 'fdatasyncSync');
+    const fdatasync = vi.spyOn(fs, 'fdatasync');
     t.log.append(batch(2));
-    expect(t.log.recoveryPoint).toBe(0);
+    expect(fdatasync).not.toHaveBeenCalled();
     t.log.append(batch(1));
+    expect(t.log.recoveryPoint).toBe(0); // the append returned before the fsync
+    expect(fdatasync).toHaveBeenCalledTimes(1);
+    await t.log.flush(); // shares the flush the append started
+    expect(fdatasyncSync).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
     expect(t.log.recoveryPoint).toBe(3);
+    expect(t.pageCache.stats()).toMatchObject({ fsyncs: 1, fsyncBytes: t.log.sizeBytes });
     expect(t.pageCache.fileResidency(t.log.segments()[0].fileId).dirtyPages).toBe(0);
   });
 
