@@ -16,9 +16,10 @@ import { FetchStats, type FetchAccounting } from '../src/fetch/accounting.ts';
 import { FETCH_MODES, isModelledMode, type FetchMode } from '../src/fetch/fetch-mode.ts';
 import type { BrokerConfig } from './config.ts';
 import { MetaStore, type TopicRecord } from './meta-store.ts';
-import { native, type NativeSendResult } from './native/index.ts';
+import { native, netdevScatterGather, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
+import { sgDmaAssumption, type SgDmaAssumption } from './sg-dma.ts';
 
 const MiB = 1024 * 1024;
 export const BROKER_VERSION = '0.1.0';
@@ -56,6 +57,27 @@ export interface FetchResult {
 }
 
 export type { CacheDrop, FileRangeChunk, ServedRecords } from './fetch-serving.ts';
+export type { SgDmaAssumption } from './sg-dma.ts';
+
+/**
+ * Real fdatasync(2) calls of segment .log files (every cause: acks=all, the
+ * flush policy, close, recovery) and the bytes they made durable, next to the
+ * simulated page cache's write-back, which is bookkeeping and syncs nothing.
+ */
+export interface DurabilityStats {
+  fsyncs: number;
+  fsyncBytes: number;
+  writeBackPages: number;
+  writeBackBytes: number;
+}
+
+/** `copyless stats --json`, CopylessStats, GET /broker/stats. */
+export interface BrokerStats {
+  modes: ReturnType<FetchStats['snapshot']>['modes'];
+  pageCache: ReturnType<PageCache['stats']>;
+  sgDma: SgDmaAssumption;
+  durability: DurabilityStats;
+}
 
 export interface TopicDescription {
   name: string;
@@ -115,6 +137,8 @@ export class Broker extends EventEmitter {
   kafkaPort = 0;
   /** Reported by /readyz and refused requests during shutdown. */
   closing = false;
+  /** Whether sendfile and splice (modelled and native) count a CPU copy: see sg-dma.ts. New connections start with it. */
+  sgDma: SgDmaAssumption;
   private readonly topics = new Map<string, Topic>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly logDefaults: LogConfig;
@@ -142,6 +166,14 @@ export class Broker extends EventEmitter {
     this.logs = new LogManager({ dataDir: config.dataDir, pageCache: this.pageCache, defaults: this.logDefaults, logger });
     this.meta = new MetaStore(config.dataDir);
     this.fetchModel = new FetchModel(this.pageCache);
+    this.sgDma = sgDmaAssumption({ flag: config.sgDma, host: config.host, probe: netdevScatterGather });
+    logger.info({ sgDma: this.sgDma }, 'scatter/gather DMA assumption');
+  }
+
+  /** Set the scatter/gather assumption at run time (it then counts as given, like the flag). */
+  setSgDma(enabled: boolean, how: string): void {
+    this.config.sgDma = enabled;
+    this.sgDma = { enabled, source: 'flag', detail: `sgDma ${enabled} set by ${how}` };
   }
 
   /** Open (and recover) every known partition, then start the flusher and retention timers. */
@@ -408,7 +440,7 @@ export class Broker extends EventEmitter {
    * ranges counted from the real system calls once sent.
    */
   serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): ServedRecords {
-    return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.config.sgDma });
+    return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.sgDma.enabled });
   }
 
   /** Count a native fetch from the addon's real system-call counts. */
@@ -428,8 +460,15 @@ export class Broker extends EventEmitter {
 
   // ------------------------------------------------------------- reporting
 
-  stats(): { modes: ReturnType<FetchStats['snapshot']>['modes']; pageCache: ReturnType<PageCache['stats']> } {
-    return { modes: this.fetchStats.snapshot().modes, pageCache: this.pageCache.stats() };
+  stats(): BrokerStats {
+    const pageCache = this.pageCache.stats();
+    const { fsyncs, fsyncBytes, writeBackPages, writeBackBytes } = pageCache;
+    return {
+      modes: this.fetchStats.snapshot().modes,
+      pageCache,
+      sgDma: { ...this.sgDma },
+      durability: { fsyncs, fsyncBytes, writeBackPages, writeBackBytes },
+    };
   }
 
   /** Cold cache for benchmarks and demos: the simulated page cache and, with the addon, the OS page cache of the data files. */
@@ -453,6 +492,7 @@ export class Broker extends EventEmitter {
         modelled: FETCH_MODES.filter((m) => isModelledMode(m)),
         native: { available: native.available, reason: native.reason },
       },
+      sgDma: { ...this.sgDma },
       config: { ...this.config, httpToken: this.config.httpToken ? '***' : null },
     };
   }

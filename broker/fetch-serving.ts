@@ -48,7 +48,7 @@ const NO_NATIVE_SEND: NativeSendResult = { bytes: 0, syscalls: 0, sendfileCalls:
 export interface ServingDeps {
   fetchModel: FetchModel;
   fetchStats: FetchStats;
-  /** Model a NIC with scatter/gather DMA for the sendfile mode. */
+  /** The scatter/gather assumption (sg-dma.ts): sendfile and splice, modelled or native, copy nothing when true. */
   sgDma: boolean;
 }
 
@@ -78,7 +78,7 @@ export function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDe
       const chunk: FileRangeChunk = { external: true, byteLength: p.slice.length, fd: p.slice.fd, position: p.slice.position };
       return { byteLength: p.slice.length, parts: [chunk] };
     });
-    return servedRecords(mode, records, null, deps.fetchStats, () => result.release());
+    return servedRecords(mode, records, null, deps, () => result.release());
   }
   const withData = result.partitions.filter((p) => p.slice !== null);
   const refs = withData.map((p) => ({
@@ -96,7 +96,7 @@ export function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDe
   }
   let i = 0;
   const records = result.partitions.map((p): RecordsParts | null => (p.slice ? { byteLength: p.slice.length, parts: modelled.parts[i++] } : null));
-  return servedRecords(mode, records, modelled.accounting, deps.fetchStats, () => {
+  return servedRecords(mode, records, modelled.accounting, deps, () => {
     modelled.release();
     result.release();
   });
@@ -107,7 +107,7 @@ function servedRecords(
   mode: FetchMode,
   records: Array<RecordsParts | null>,
   modelled: FetchAccounting | null,
-  stats: FetchStats,
+  deps: ServingDeps,
   free: () => void,
 ): ServedRecords {
   const bytes = records.reduce((n, r) => n + (r?.byteLength ?? 0), 0);
@@ -127,11 +127,11 @@ function servedRecords(
         }
       } else {
         // Native: the addon's counts already include the header writes.
-        completed = nativeAccounting(mode as 'native-sendfile' | 'native-copy', { ...(real ?? NO_NATIVE_SEND), bytes });
+        completed = nativeAccounting(mode as 'native-sendfile' | 'native-copy', { ...(real ?? NO_NATIVE_SEND), bytes }, { sgDma: deps.sgDma });
         completed.headerBytes = headerBytes;
       }
       served.accounting = completed;
-      if (bytes > 0) stats.record(mode, completed);
+      if (bytes > 0) deps.fetchStats.record(mode, completed);
       return completed;
     },
     release() {

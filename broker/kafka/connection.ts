@@ -61,7 +61,7 @@ export class KafkaConnection {
       remote: `${socket.remoteAddress}:${socket.remotePort}`,
       clientId: null,
       fetchMode: broker.config.fetchMode,
-      sgDma: broker.config.sgDma,
+      sgDma: broker.sgDma.enabled,
       signal: this.abort.signal,
     };
     socket.setNoDelay(true);

@@ -16,8 +16,13 @@
 //             + 1 writev(2); faults separate        from the mapped pages)
 //   sendfile  sendfile(2) per slice               B kernel->kernel; 0 with sgDma      socket buffer -> NIC;
 //                                                                                     page cache -> NIC with sgDma
-//   splice    pipe(2) once per model + 2 splice   0 (page references move)            page cache -> NIC
-//             per PIPE_BYTES chunk of the slice
+//   splice    pipe(2) once per model + 2 splice   0 into the pipe (page references    as sendfile
+//             per PIPE_BYTES chunk of the slice     move); pipe -> socket as sendfile
+//
+// sgDma is the broker's one scatter/gather assumption (broker/sg-dma.ts): TCP
+// gives the device page references only when it has NETIF_F_SG, else it copies
+// into socket buffers first, whether the pages came by sendfile or splice.
+// nativeAccounting infers native-sendfile's copies from the same assumption.
 //
 // Every mode: disk -> page cache DMA only for pages the read missed plus the
 // read-ahead it triggered; one disk DMA transfer per slice that read from disk
@@ -137,16 +142,12 @@ export class FetchModel {
         return { parts: r.views, bytes: r.length };
       case 'sendfile':
         acc.syscalls += 1;
-        if (o.sgDma) addDma(acc, 'dmaBytesCacheToNic', r.length);
-        else {
-          addCopy(acc, 'cpuCopyBytesKernelToKernel', r.length);
-          addDma(acc, 'dmaBytesSocketToNic', r.length);
-        }
+        toSocket(acc, r.length, o.sgDma === true);
         return { parts: r.views, bytes: r.length };
       case 'splice':
         this.openPipe(acc);
         acc.syscalls += 2 * Math.max(1, Math.ceil(r.length / PIPE_BYTES));
-        addDma(acc, 'dmaBytesCacheToNic', r.length);
+        toSocket(acc, r.length, o.sgDma === true);
         return { parts: r.views, bytes: r.length };
     }
   }
@@ -194,6 +195,15 @@ function copySlice(views: Buffer[], length: number, acc: FetchAccounting): Slice
   return { parts: [buf], bytes: length };
 }
 
+/** Page-cache pages handed to TCP (sendfile, splice): gathered by the device with SG-DMA, else copied into socket buffers. */
+function toSocket(acc: FetchAccounting, bytes: number, sgDma: boolean): void {
+  if (sgDma) addDma(acc, 'dmaBytesCacheToNic', bytes);
+  else {
+    addCopy(acc, 'cpuCopyBytesKernelToKernel', bytes);
+    addDma(acc, 'dmaBytesSocketToNic', bytes);
+  }
+}
+
 type CopyField = 'cpuCopyBytesKernelToUser' | 'cpuCopyBytesUserToKernel' | 'cpuCopyBytesKernelToKernel';
 type DmaField = 'dmaBytesDiskToCache' | 'dmaBytesCacheToNic' | 'dmaBytesSocketToNic';
 
@@ -215,24 +225,31 @@ function addDma(acc: FetchAccounting, field: DmaField, bytes: number): void {
  * Real counts from the addon mapped to the same fields. System calls are real
  * (every call the addon made: sendfile, pread, write for headers and records,
  * poll on EAGAIN). CPU copies are INFERRED from the calls used, not measured:
- * pread(2) copies kernel->user and write(2) copies user->kernel; sendfile(2) to
- * a TCP socket passes page references (no CPU copy on loopback or an SG/checksum
- * offload NIC). Page-cache and DMA fields stay 0: the real page cache and the
- * devices are not observed from user space.
+ * pread(2) copies kernel->user and write(2) copies user->kernel; sendfile(2)
+ * to a TCP socket passes page references when the device does scatter/gather
+ * and copies into socket buffers (kernel->kernel) when it does not: the same
+ * `sgDma` assumption the modelled modes use. Page-cache and DMA fields stay 0:
+ * the real page cache and the devices are not observed from user space.
  */
 export function nativeAccounting(
   mode: 'native-sendfile' | 'native-copy',
   real: { bytes: number; syscalls: number; sendfileCalls: number; writeCalls: number; preadCalls: number; pollCalls: number },
+  o: { sgDma: boolean },
 ): FetchAccounting {
   const acc = emptyAccounting();
   acc.bytes = real.bytes;
   acc.syscalls = real.syscalls;
   acc.modeSwitches = 2 * real.syscalls;
-  if (mode === 'native-copy' && real.bytes > 0) {
+  if (real.bytes === 0) return acc;
+  if (mode === 'native-copy') {
     acc.cpuCopies = 2 * real.preadCalls;
     acc.cpuCopyBytesKernelToUser = real.bytes;
     acc.cpuCopyBytesUserToKernel = real.bytes;
     acc.cpuCopyBytes = 2 * real.bytes;
+  } else if (!o.sgDma) {
+    acc.cpuCopies = real.sendfileCalls;
+    acc.cpuCopyBytesKernelToKernel = real.bytes;
+    acc.cpuCopyBytes = real.bytes;
   }
   return acc;
 }

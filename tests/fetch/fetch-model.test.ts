@@ -87,7 +87,15 @@ const expectedByMode: Record<string, { cold: FetchAccounting; warm: FetchAccount
     warm: acc({ ...WARM, syscalls: 2, modeSwitches: 4, dmaCopies: 2, dmaBytes: BYTES, dmaBytesCacheToNic: BYTES, pinnedPages: 6 }),
   },
   splice: {
-    // pipe() once, then 2 splice calls per slice (each slice < 64 KiB pipe)
+    // pipe() once, then 2 splice calls per slice (each slice < 64 KiB pipe); without SG-DMA, TCP copies the
+    // pipe's pages into socket buffers, as for sendfile
+    cold: acc({ ...COLD, syscalls: 5, modeSwitches: 10, pipes: 1, cpuCopies: 2, cpuCopyBytes: BYTES, cpuCopyBytesKernelToKernel: BYTES,
+      dmaCopies: 4, dmaBytes: DISK + BYTES, dmaBytesSocketToNic: BYTES, pinnedPages: 6 }),
+    warm: acc({ ...WARM, syscalls: 4, modeSwitches: 8, cpuCopies: 2, cpuCopyBytes: BYTES, cpuCopyBytesKernelToKernel: BYTES,
+      dmaCopies: 2, dmaBytes: BYTES, dmaBytesSocketToNic: BYTES, pinnedPages: 6 }),
+  },
+  'splice+sgDma': {
+    // page references all the way: the NIC gathers from the page cache
     cold: acc({ ...COLD, syscalls: 5, modeSwitches: 10, pipes: 1, dmaCopies: 4, dmaBytes: DISK + BYTES, dmaBytesCacheToNic: BYTES, pinnedPages: 6 }),
     warm: acc({ ...WARM, syscalls: 4, modeSwitches: 8, dmaCopies: 2, dmaBytes: BYTES, dmaBytesCacheToNic: BYTES, pinnedPages: 6 }),
   },
@@ -97,8 +105,8 @@ describe('accounting of a known fetch equals the model exactly', () => {
   for (const [label, expected] of Object.entries(expectedByMode)) {
     it(`${label}: cold, then warm`, () => {
       const { pc, model, slices } = knownFetch();
-      const mode = label === 'sendfile+sgDma' ? 'sendfile' : (label as 'copy' | 'mmap' | 'sendfile' | 'splice');
-      const o = { sgDma: label === 'sendfile+sgDma' };
+      const mode = label.replace('+sgDma', '') as 'copy' | 'mmap' | 'sendfile' | 'splice';
+      const o = { sgDma: label.endsWith('+sgDma') };
       const cold = model.serve(mode, slices, o);
       expect(cold.accounting).toEqual(expected.cold);
       cold.release();
@@ -119,7 +127,7 @@ describe('accounting of a known fetch equals the model exactly', () => {
   it('a 1 MiB slice through splice costs two calls per 64 KiB pipe', () => {
     const pc = new PageCache({ capacityBytes: 4 * MiB });
     const f = makeFile(pc, 'big.log', 2 * MiB);
-    const served = new FetchModel(pc).serve('splice', [{ fileId: f.id, position: 0, length: MiB, segmentKey: 's' }]);
+    const served = new FetchModel(pc).serve('splice', [{ fileId: f.id, position: 0, length: MiB, segmentKey: 's' }], { sgDma: true });
     expect(served.accounting).toMatchObject({ bytes: MiB, syscalls: 1 + 2 * (MiB / PIPE_BYTES), pipes: 1, cpuCopies: 0 });
     served.release();
   });
@@ -206,10 +214,13 @@ describe('pins', () => {
 });
 
 describe('nativeAccounting', () => {
-  it('maps real system calls; CPU copies are inferred from the calls used', () => {
+  it('maps real system calls; CPU copies are inferred from the calls used and the scatter/gather assumption', () => {
     const real = { bytes: MiB, syscalls: 7, sendfileCalls: 3, writeCalls: 2, preadCalls: 0, pollCalls: 2 };
-    expect(nativeAccounting('native-sendfile', real)).toEqual({ ...emptyAccounting(), bytes: MiB, syscalls: 7, modeSwitches: 14 });
-    const copy = nativeAccounting('native-copy', { ...real, sendfileCalls: 0, preadCalls: 16, writeCalls: 17, syscalls: 33 });
+    expect(nativeAccounting('native-sendfile', real, { sgDma: true })).toEqual({ ...emptyAccounting(), bytes: MiB, syscalls: 7, modeSwitches: 14 });
+    expect(nativeAccounting('native-sendfile', real, { sgDma: false })).toEqual({
+      ...emptyAccounting(), bytes: MiB, syscalls: 7, modeSwitches: 14, cpuCopies: 3, cpuCopyBytes: MiB, cpuCopyBytesKernelToKernel: MiB,
+    });
+    const copy = nativeAccounting('native-copy', { ...real, sendfileCalls: 0, preadCalls: 16, writeCalls: 17, syscalls: 33 }, { sgDma: true });
     expect(copy).toEqual({
       ...emptyAccounting(), bytes: MiB, syscalls: 33, modeSwitches: 66, cpuCopies: 32, cpuCopyBytes: 2 * MiB,
       cpuCopyBytesKernelToUser: MiB, cpuCopyBytesUserToKernel: MiB,
