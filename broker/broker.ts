@@ -6,7 +6,14 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { CopylessError, ErrorCode, toCopylessError } from '../src/errors.ts';
-import { FETCH_BYTES_MAX, FETCH_PAGE_CACHE_SHARE_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../src/limits.ts';
+import {
+  APPEND_BYTES_PER_TURN_MAX,
+  APPEND_COST_BYTES_MIN,
+  FETCH_BYTES_MAX,
+  FETCH_PAGE_CACHE_SHARE_MAX,
+  FETCH_WAIT_MS_MAX,
+  PARTITIONS_MAX,
+} from '../src/limits.ts';
 import { validateTopicName } from '../src/topic-name.ts';
 import { PageCache } from '../src/storage/page-cache.ts';
 import { LogManager } from '../src/storage/log-manager.ts';
@@ -19,6 +26,7 @@ import { MetaStore, type TopicRecord } from './meta-store.ts';
 import { native, netdevScatterGather, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
+import { TurnBudget } from './turn-budget.ts';
 import { sgDmaAssumption, type SgDmaAssumption } from './sg-dma.ts';
 
 const MiB = 1024 * 1024;
@@ -142,6 +150,8 @@ export class Broker extends EventEmitter {
   private readonly topics = new Map<string, Topic>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly logDefaults: LogConfig;
+  /** Appends per turn of the event loop (see turn-budget.ts): later produce requests wait for the next turn. */
+  private readonly appendTurns = new TurnBudget(APPEND_BYTES_PER_TURN_MAX);
   cleanShutdown = false;
 
   constructor(config: BrokerConfig, logger: Logger) {
@@ -329,17 +339,23 @@ export class Broker extends EventEmitter {
    * Append a producer's batches to one partition. acks=0/1 resolve after the
    * append (the bytes are in the segment file, safe from a process crash);
    * acks=-1 also waits for fdatasync, shared with every other waiter (group
-   * commit), and fails with REQUEST_TIMED_OUT after timeoutMs.
+   * commit), and fails with REQUEST_TIMED_OUT after timeoutMs. Appends share
+   * a budget per turn of the event loop (appendTurns); past it they wait, in
+   * arrival order, for the next turn.
    */
   async produce(topic: string, partition: number, records: Buffer, o: { acks: number; timeoutMs: number }): Promise<AppendResult> {
     if (this.closing) throw new CopylessError('BROKER_SHUTTING_DOWN', 'broker is shutting down');
     if (o.acks !== 0 && o.acks !== 1 && o.acks !== -1) {
       throw new CopylessError('INVALID_REQUIRED_ACKS', `acks is ${o.acks}, must be 0, 1 or -1 (all)`, { field: 'acks' });
     }
-    const log = this.partitionLog(topic, partition);
-    const result = log.append(records);
-    this.wake(topic, partition);
-    this.emit('append', topic, partition, result);
+    const cost = Math.max(records.length, APPEND_COST_BYTES_MIN);
+    const { log, result } = await this.appendTurns.run(cost, () => {
+      const log = this.partitionLog(topic, partition);
+      const result = log.append(records);
+      this.wake(topic, partition);
+      this.emit('append', topic, partition, result);
+      return { log, result };
+    });
     if (o.acks === -1) await withTimeout(log.flush(), o.timeoutMs, topic, partition);
     return result;
   }
