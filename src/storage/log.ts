@@ -315,9 +315,10 @@ export class PartitionLog {
 
   /**
    * The bytes to serve from `offset`: a slice of one segment starting at the
-   * batch that holds it, bounded by maxBytes (with minOneBatch, default true,
-   * at least one whole batch). Null at the log end; OFFSET_OUT_OF_RANGE below
-   * the log start or above the end. The caller must release() the slice.
+   * batch that holds it, the whole batches that fit in maxBytes (with
+   * minOneBatch, default true, at least one whole batch; without it, possibly
+   * empty). Null at the log end; OFFSET_OUT_OF_RANGE below the log start or
+   * above the end. The caller must release() the slice.
    */
   read(offset: number, maxBytes: number, o: { minOneBatch?: boolean } = {}): LogSlice | null {
     this.checkOpen();

@@ -11,9 +11,9 @@
 // cleans them; a failed append is cut back out of both. Every real fdatasync
 // of the .log is reported to the page cache (markClean), which counts it. Creating a segment fsyncs the
 // partition directory, so its directory entry is as durable as its bytes.
-// Reads: the forward scan from an index entry reads batch headers through the
+// Reads: the forward scans from an index entry read batch headers through the
 // simulated page cache, never record bytes; a read returns a byte range
-// (position, length) that a fetch mode serves later.
+// (position, length) of whole batches that a fetch mode serves later.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -299,9 +299,10 @@ export class Segment {
    * `length` bytes at `position` through the page cache, as one view of the
    * cache frames when they are adjacent (the usual case) or copied into a
    * scratch buffer when they are not. Valid until the next cache operation.
+   * `noReuse`: a lookup that must not count as an access (see PageCache ReadOptions).
    */
-  private readHeader(position: number, length: number): Buffer {
-    const r = this.pageCache.read(this.fileId, position, length);
+  private readHeader(position: number, length: number, noReuse = false): Buffer {
+    const r = this.pageCache.read(this.fileId, position, length, { noReuse });
     if (r.length < length) throw storageError('read', this.logPath, new Error(`short read of ${r.length}/${length} bytes at ${position}`));
     if (r.views.length === 1) return r.views[0];
     let at = 0;
@@ -336,16 +337,37 @@ export class Segment {
 
   /**
    * The byte range to serve for a fetch at `offset`: from the start of the
-   * batch holding it, at most `maxBytes` (so it may end inside a batch, which
-   * clients drop, as with Kafka), but with `minOneBatch` at least that whole
-   * first batch. Never past this segment.
+   * batch holding it, the whole batches that fit in `maxBytes`, never past this
+   * segment. Kafka may end a fetch inside a batch, which clients drop and fetch
+   * again; here every byte served is a byte a consumer keeps, so the bytes a
+   * broker counts are the bytes consumers receive. KIP-74: with `minOneBatch`,
+   * a first batch larger than `maxBytes` is still served whole; without it,
+   * the range is empty.
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean): { position: number; length: number; firstOffset: number } | null {
     const at = this.locate(offset);
     if (!at) return null;
-    let length = Math.min(maxBytes, this.size - at.position);
-    if (minOneBatch && length < at.totalBytes) length = at.totalBytes;
+    const limit = Math.min(maxBytes, this.size - at.position);
+    const length = at.totalBytes > limit ? (minOneBatch ? at.totalBytes : 0) : this.wholeBatchesWithin(at, at.position + limit);
     return { position: at.position, length, firstOffset: at.baseOffset };
+  }
+
+  /**
+   * Bytes from the located batch to the last batch boundary at or before
+   * `end` (the located batch fits). The offset index gives the last indexed
+   * batch start at or before `end`, so the header scan covers at most about
+   * indexIntervalBytes. Those header reads are lookups (noReuse): they must
+   * not count as accesses, or every fetch would promote the pages around its
+   * end to the active list.
+   */
+  private wholeBatchesWithin(at: BatchLocation, end: number): number {
+    let position = Math.max(at.position + at.totalBytes, this.offsetIndex.floorPosition(end));
+    while (position + BATCH_OFFSETS_BYTES <= end) {
+      const totalBytes = this.checkedSize(this.readHeader(position, BATCH_OFFSETS_BYTES, true), position);
+      if (position + totalBytes > end) break;
+      position += totalBytes;
+    }
+    return position - at.position;
   }
 
   /**
