@@ -175,7 +175,7 @@ export class Broker extends EventEmitter {
     };
     this.logs = new LogManager({ dataDir: config.dataDir, pageCache: this.pageCache, defaults: this.logDefaults, logger });
     this.meta = new MetaStore(config.dataDir);
-    this.fetchModel = new FetchModel(this.pageCache);
+    this.fetchModel = new FetchModel(this.pageCache, { onUnmap: () => this.fetchStats.recordUnmap() });
     this.sgDma = sgDmaAssumption({ flag: config.sgDma, host: config.host, probe: netdevScatterGather });
     logger.info({ sgDma: this.sgDma }, 'scatter/gather DMA assumption');
   }
@@ -455,7 +455,7 @@ export class Broker extends EventEmitter {
    * fetch-serving.ts): views or a copy, counted by the model, or native file
    * ranges counted from the real system calls once sent.
    */
-  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): ServedRecords {
+  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): Promise<ServedRecords> {
     return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.sgDma.enabled });
   }
 

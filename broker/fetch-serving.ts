@@ -1,10 +1,13 @@
 // Fetch serving: a fetch result (slices of segment files) turned into the
 // parts a response carries, by one fetch mode. Modelled modes read through
-// the simulated page cache and are counted by the fetch model: `copy` into a
+// the simulated page cache (pages it misses are read on libuv's threadpool,
+// never on the event loop) and are counted by the fetch model: `copy` into a
 // fresh buffer, the others as views pinned until the bytes have left. Native
 // modes hand the addon file ranges of the real segment files and are counted
-// from its real system calls once sent. Shared by the Kafka listener, the
-// HTTP raw fetch and the WebSocket binary frames.
+// from its real system calls once sent. A fetch enters the per-mode totals
+// only once its bytes were written (release({sent})): a response lost with
+// its connection is not counted. Shared by the Kafka listener, the HTTP raw
+// fetch and the WebSocket binary frames.
 
 import fs from 'node:fs';
 import { CopylessError } from '../src/errors.ts';
@@ -27,12 +30,17 @@ export interface ServedRecords {
   accounting: FetchAccounting | null;
   /**
    * Finish the accounting once the adapter knows the response's header bytes
-   * (and, for native modes, the addon's real counts), and add it to the
-   * per-mode stats. Idempotent; returns the final accounting.
+   * (and, for native modes, the addon's real counts). Idempotent; returns the
+   * final accounting. Nothing is added to the per-mode stats yet: see release.
    */
   complete(o: { headerBytes?: number; real?: NativeSendResult }): FetchAccounting;
-  /** Unpin pages and drop segment references once the bytes have left (socket write callback). Idempotent. */
-  release(): void;
+  /**
+   * Unpin pages and drop segment references once the bytes have left (socket
+   * write callback), and add the accounting to the per-mode stats if they were
+   * written (`sent`, default true); a write that failed or never happened
+   * passes `sent: false` and is not counted. Idempotent.
+   */
+  release(o?: { sent?: boolean }): void;
 }
 
 /** A native file range inside a response's chunk list; the Kafka adapter hands it to the addon. */
@@ -65,7 +73,7 @@ export interface CacheDrop {
  * real segment files and are counted from the real system calls once the
  * adapter has sent them (ServedRecords.complete).
  */
-export function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDeps): ServedRecords {
+export async function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDeps): Promise<ServedRecords> {
   if (!isModelledMode(mode)) {
     if (!native.available) {
       result.release();
@@ -89,7 +97,7 @@ export function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDe
   }));
   let modelled;
   try {
-    modelled = deps.fetchModel.serve(mode, refs, { sgDma: deps.sgDma });
+    modelled = await deps.fetchModel.serveAsync(mode, refs, { sgDma: deps.sgDma });
   } catch (e) {
     result.release();
     throw e;
@@ -102,7 +110,7 @@ export function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDe
   });
 }
 
-/** The ServedRecords of one fetch: accounting finished and recorded once, resources freed once. */
+/** The ServedRecords of one fetch: accounting finished once, recorded once if sent, resources freed once. */
 function servedRecords(
   mode: FetchMode,
   records: Array<RecordsParts | null>,
@@ -131,14 +139,14 @@ function servedRecords(
         completed.headerBytes = headerBytes;
       }
       served.accounting = completed;
-      if (bytes > 0) deps.fetchStats.record(mode, completed);
       return completed;
     },
-    release() {
+    release({ sent = true } = {}) {
       if (released) return;
       released = true;
       // An adapter that never reported header bytes still gets its modelled fetch counted.
-      if (modelled && !completed) served.complete({});
+      if (sent && modelled && !completed) served.complete({});
+      if (sent && completed && bytes > 0) deps.fetchStats.record(mode, completed);
       free();
     },
   };

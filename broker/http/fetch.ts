@@ -121,7 +121,7 @@ export async function fetchJson(
 ): Promise<JsonFetchResult> {
   const { result, fetchOffset } = await fetchPartition(broker, req, signal);
   const p = result.partitions[0];
-  const served = broker.serve(result, 'copy');
+  const served = await broker.serve(result, 'copy');
   try {
     const parts = served.records[0]?.parts ?? [];
     const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts as Buffer[]);

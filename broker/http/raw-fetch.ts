@@ -54,7 +54,7 @@ export async function sendRawFetch(
   ctx.broker.assertModeAvailable(req.fetchMode);
   const { result, fetchOffset } = await fetchPartition(ctx.broker, req, signal);
   const p = result.partitions[0];
-  const served = ctx.broker.serve(result, req.fetchMode);
+  const served = await ctx.broker.serve(result, req.fetchMode);
   const records = served.records[0];
   const bytes = records?.byteLength ?? 0;
   const headers: Record<string, string | number> = {
@@ -84,8 +84,8 @@ function setHeaders(res: ServerResponse, headers: Record<string, string | number
 }
 
 function writeViews(res: ServerResponse, headers: Record<string, string | number>, views: Buffer[], served: ServedRecords): void {
-  const release = () => served.release();
-  res.once('close', release);
+  const release = (error?: Error | null) => served.release({ sent: !error });
+  res.once('close', () => served.release({ sent: res.writableFinished }));
   setHeaders(res, headers);
   if (views.length === 0) {
     res.end(release);
@@ -100,11 +100,15 @@ function writeViews(res: ServerResponse, headers: Record<string, string | number
 }
 
 async function writeNative(ctx: HttpContext, res: ServerResponse, headers: Record<string, string | number>, parts: Chunk[], served: ServedRecords): Promise<void> {
+  let failed = false;
   try {
     setHeaders(res, headers);
     res.flushHeaders();
     const socket = await responseSocket(res);
-    if (!socket) return;
+    if (!socket) {
+      failed = true;
+      return;
+    }
     if (parts.length > 0) {
       const ranges = parts.map((c) => {
         const r = c as FileRangeChunk;
@@ -117,8 +121,9 @@ async function writeNative(ctx: HttpContext, res: ServerResponse, headers: Recor
   } catch (e) {
     ctx.logger.debug({ err: toCopylessError(e).message }, 'native HTTP send failed');
     res.destroy();
+    failed = true;
   } finally {
-    served.release();
+    served.release({ sent: !failed });
   }
 }
 

@@ -165,7 +165,7 @@ export class KafkaConnection {
         const out = await this.queue[0];
         this.queue.shift();
         if (this.closed) {
-          if (out.kind === 'response') out.result.served?.release();
+          if (out.kind === 'response') out.result.served?.release({ sent: false });
           continue;
         }
         await this.write(out);
@@ -193,7 +193,7 @@ export class KafkaConnection {
     try {
       chunks = encodeResponse(header, result.body);
     } catch (e) {
-      result.served?.release();
+      result.served?.release({ sent: false });
       this.logger.error({ apiKey: header.apiKey, err: toCopylessError(e).message }, 'response encoding failed');
       this.socket.destroy();
       this.closed = true;
@@ -207,14 +207,14 @@ export class KafkaConnection {
     if (!isModelledMode(served.mode)) return this.writeNative(chunks, result, headerBytes);
     const accounting = served.complete({ headerBytes });
     if (result.accountingTrailer) patchAccountingTrailer(chunks[chunks.length - 1] as Buffer, accountingToPairs(accounting));
-    this.writeChunks(chunks as Buffer[], () => served.release());
+    this.writeChunks(chunks as Buffer[], (error) => served.release({ sent: !error }));
   }
 
   /** One corked burst: libuv turns it into writev of the views; nothing is concatenated. */
-  private writeChunks(chunks: Buffer[], onWritten?: () => void): void {
+  private writeChunks(chunks: Buffer[], onWritten?: (error?: Error | null) => void): void {
     this.socket.cork();
     for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]);
-    this.socket.write(chunks[chunks.length - 1], onWritten ? () => onWritten() : undefined);
+    this.socket.write(chunks[chunks.length - 1], onWritten ? (error) => onWritten(error) : undefined);
     process.nextTick(() => this.socket.uncork());
     if (this.socket.writableLength > CONNECTION_QUEUED_BYTES_MAX) this.pauseReading();
   }
@@ -232,9 +232,11 @@ export class KafkaConnection {
     const items: Array<Buffer | FileRange> = chunks.map((c) =>
       Buffer.isBuffer(c) ? c : { fd: (c as FileRangeChunk).fd, position: (c as FileRangeChunk).position, length: c.byteLength },
     );
+    let sent = false;
     try {
       const real = await sendSequence(this.socket, items, { mode: served.mode === 'native-sendfile' ? 'sendfile' : 'copy' });
       const accounting = served.complete({ headerBytes, real });
+      sent = true;
       if (trailer) {
         patchAccountingTrailer(trailer, accountingToPairs(accounting));
         this.socket.write(trailer);
@@ -244,7 +246,7 @@ export class KafkaConnection {
       this.socket.destroy();
       this.closed = true;
     } finally {
-      served.release();
+      served.release({ sent });
     }
   }
 

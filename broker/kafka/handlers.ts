@@ -153,12 +153,12 @@ async function serveFetch(ctx: RequestContext, req: any, withAccounting: boolean
   const result = await ctx.broker.fetch(fetchSpec(req), ctx.conn.signal);
   let served: ServedRecords;
   try {
-    served = ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });
+    served = await ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });
   } catch (e) {
     // e.g. PAGE_CACHE_EXHAUSTED: every partition that had data reports the error; the client retries.
     ctx.logger.warn({ err: toCopylessError(e).message }, 'fetch could not be served');
     for (const p of result.partitions) if (p.slice) p.errorCode = toCopylessError(e).code;
-    served = ctx.broker.serve({ ...result, partitions: result.partitions.map((p) => ({ ...p, slice: null })), bytes: 0 }, 'copy');
+    served = await ctx.broker.serve({ ...result, partitions: result.partitions.map((p) => ({ ...p, slice: null })), bytes: 0 }, 'copy');
   }
   const byTopic = new Map<string, unknown[]>();
   result.partitions.forEach((p, i) => {

@@ -14,6 +14,8 @@
 //   copy      pread(2) per slice + 1 writev(2)    B kernel->user, B user->kernel      socket buffer -> NIC
 //   mmap      mmap(2) once per segment            B user->kernel (write(2) copies     socket buffer -> NIC
 //             + 1 writev(2); faults separate        from the mapped pages)
+//             (major: not resident; minor: resident, not yet mapped); munmap(2)
+//             when the segment is closed or deleted
 //   sendfile  sendfile(2) per slice               B kernel->kernel; 0 with sgDma      socket buffer -> NIC;
 //                                                                                     page cache -> NIC with sgDma
 //   splice    pipe(2) once per model + 2 splice   0 into the pipe (page references    as sendfile
@@ -31,7 +33,7 @@
 // headerSyscalls/headerBytes (see accounting.ts).
 
 import { CopylessError } from '../errors.ts';
-import type { PageCache, PinHandle } from '../storage/page-cache.ts';
+import type { PageCache, PageReadResult, PinHandle } from '../storage/page-cache.ts';
 import { emptyAccounting, type FetchAccounting } from './accounting.ts';
 import { isModelledMode, type ModelledFetchMode } from './fetch-mode.ts';
 
@@ -78,26 +80,67 @@ interface SliceRead {
 }
 
 export class FetchModel {
-  /** segmentKey -> file id mapped: the model's own mapping table (mmap once per segment). */
-  private readonly mappings = new Map<string, number>();
+  /** File ids of the segments the model has mapped: its own mapping table (mmap once per segment, munmap when it goes). */
+  private readonly mappings = new Set<number>();
   /** The splice pipe, created on first use and reused, as a server keeps one per worker. */
   private pipeOpen = false;
 
-  constructor(private readonly pageCache: PageCache) {}
+  /**
+   * `onUnmap` is told of every munmap(2) (the broker adds it to the mmap
+   * mode's totals). A segment is unmapped when its file leaves the page cache,
+   * i.e. when the segment is closed or deleted.
+   */
+  constructor(
+    private readonly pageCache: PageCache,
+    private readonly o: { onUnmap?: () => void } = {},
+  ) {
+    pageCache.onFileUnregistered((fileId) => this.unmapSegment(fileId));
+  }
 
+  /** Serve with reads on the calling thread: for tools and tests. The broker uses serveAsync. */
   serve(mode: ModelledFetchMode, slices: SliceRef[], o: ServeOptions = {}): ServedFetch {
+    const acc = this.begin(mode, slices, o);
+    const reads: PageReadResult[] = [];
+    try {
+      for (const s of slices) reads.push(this.pageCache.read(s.fileId, s.position, s.length, readOptions(mode)));
+    } catch (e) {
+      for (const r of reads) if (r.pin) this.pageCache.release(r.pin);
+      throw e;
+    }
+    return this.finish(mode, slices, reads, o, acc);
+  }
+
+  /**
+   * Serve with the pages a fetch misses read from the files on libuv's
+   * threadpool (PageCache.readAsync): a cold fetch of many MiB never holds
+   * the event loop. The accounting is the same as serve's.
+   */
+  async serveAsync(mode: ModelledFetchMode, slices: SliceRef[], o: ServeOptions = {}): Promise<ServedFetch> {
+    const acc = this.begin(mode, slices, o);
+    const settled = await Promise.allSettled(slices.map((s) => this.pageCache.readAsync(s.fileId, s.position, s.length, readOptions(mode))));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const reads = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (failed) {
+      for (const r of reads) if (r.pin) this.pageCache.release(r.pin);
+      throw failed.reason;
+    }
+    return this.finish(mode, slices, reads, o, acc);
+  }
+
+  /** Checks the mode and, for mmap, maps each new segment and refuses a read past a file's end (before anything is read). */
+  private begin(mode: ModelledFetchMode, slices: SliceRef[], o: ServeOptions): FetchAccounting {
     if (!isModelledMode(mode)) {
       throw new CopylessError('INVALID_REQUEST', `fetch mode ${String(mode)} is not a modelled mode`, { field: 'fetchMode' });
     }
     const acc = emptyAccounting();
-    const pins: PinHandle[] = [];
-    const parts: Buffer[][] = [];
-    try {
-      for (const slice of slices) parts.push(this.serveSlice(mode, slice, o, acc, pins).parts);
-    } catch (e) {
-      for (const pin of pins) this.pageCache.release(pin);
-      throw e;
-    }
+    if (mode === 'mmap') for (const s of slices) this.mapForRead(s, o, acc);
+    return acc;
+  }
+
+  /** The parts and the accounting of a fetch whose slices have been read (reads[i] for slices[i]). */
+  private finish(mode: ModelledFetchMode, slices: SliceRef[], reads: PageReadResult[], o: ServeOptions, acc: FetchAccounting): ServedFetch {
+    const pins = reads.flatMap((r) => (r.pin ? [r.pin] : []));
+    const parts = reads.map((r) => this.serveSlice(mode, r, o, acc).parts);
     // copy and mmap hand all slices to the socket in one writev(2).
     if ((mode === 'copy' || mode === 'mmap') && slices.length > 0) acc.syscalls += 1;
     acc.modeSwitches = 2 * acc.syscalls;
@@ -114,19 +157,25 @@ export class FetchModel {
     return { parts, accounting: acc, release };
   }
 
-  /** Segment deleted (or closed): its mapping goes away; a later fetch maps it again. */
-  unmapSegment(segmentKey: string): void {
-    this.mappings.delete(segmentKey);
+  /**
+   * munmap(2) of a segment the model mapped: called when its file leaves the
+   * page cache (the segment was closed or deleted), so mappings do not pile up
+   * and the call is counted. A later fetch of a reopened segment maps it anew.
+   */
+  unmapSegment(fileId: number): boolean {
+    if (!this.mappings.delete(fileId)) return false;
+    this.pageCache.unmapFile(fileId);
+    this.o.onUnmap?.();
+    return true;
   }
 
-  private serveSlice(mode: ModelledFetchMode, s: SliceRef, o: ServeOptions, acc: FetchAccounting, pins: PinHandle[]): SliceRead {
-    if (mode === 'mmap') this.mapForRead(s, o, acc);
-    const pin = mode !== 'copy';
-    const r = this.pageCache.read(s.fileId, s.position, s.length, { pin });
-    if (r.pin) {
-      pins.push(r.pin);
-      acc.pinnedPages += r.pin.pages;
-    }
+  /** Segments mapped now. */
+  get mappedSegments(): number {
+    return this.mappings.size;
+  }
+
+  private serveSlice(mode: ModelledFetchMode, r: PageReadResult, o: ServeOptions, acc: FetchAccounting): SliceRead {
+    if (r.pin) acc.pinnedPages += r.pin.pages;
     acc.bytes += r.length;
     acc.pageCacheHits += r.hits;
     acc.pageCacheMisses += r.misses;
@@ -136,7 +185,9 @@ export class FetchModel {
       case 'copy':
         return copySlice(r.views, r.length, acc);
       case 'mmap':
-        acc.pageFaults += r.misses;
+        acc.majorFaults += r.misses;
+        acc.minorFaults += r.minorFaults;
+        acc.pageFaults += r.misses + r.minorFaults;
         addCopy(acc, 'cpuCopyBytesUserToKernel', r.length);
         addDma(acc, 'dmaBytesSocketToNic', r.length);
         return { parts: r.views, bytes: r.length };
@@ -160,8 +211,8 @@ export class FetchModel {
    * EOF and raises SIGBUS only from the next page on; the model is stricter.)
    */
   private mapForRead(s: SliceRef, o: ServeOptions, acc: FetchAccounting): void {
-    if (this.mappings.get(s.segmentKey) !== s.fileId) {
-      this.mappings.set(s.segmentKey, s.fileId);
+    if (!this.mappings.has(s.fileId)) {
+      this.mappings.add(s.fileId);
       acc.mmaps += 1;
       acc.syscalls += 1;
     }
@@ -181,6 +232,11 @@ export class FetchModel {
     acc.pipes += 1;
     acc.syscalls += 1;
   }
+}
+
+/** copy reads into a buffer of its own (nothing pinned); mmap touches the pages through its mapping; the others pin what they send. */
+function readOptions(mode: ModelledFetchMode): { pin: boolean; map: boolean } {
+  return { pin: mode !== 'copy', map: mode === 'mmap' };
 }
 
 /** copy mode: pread(2) into a fresh user buffer (kernel->user), later written (user->kernel). */

@@ -68,8 +68,8 @@ const expectedByMode: Record<string, { cold: FetchAccounting; warm: FetchAccount
       cpuCopyBytesUserToKernel: BYTES, dmaCopies: 2, dmaBytes: BYTES, dmaBytesSocketToNic: BYTES }),
   },
   mmap: {
-    // 2 x mmap (first use of each segment) + 1 writev; a fault per missing page
-    cold: acc({ ...COLD, syscalls: 3, modeSwitches: 6, mmaps: 2, pageFaults: 6, cpuCopies: 2, cpuCopyBytes: BYTES,
+    // 2 x mmap (first use of each segment) + 1 writev; a major fault per missing page; warm, every page is mapped already
+    cold: acc({ ...COLD, syscalls: 3, modeSwitches: 6, mmaps: 2, pageFaults: 6, majorFaults: 6, cpuCopies: 2, cpuCopyBytes: BYTES,
       cpuCopyBytesUserToKernel: BYTES, dmaCopies: 4, dmaBytes: DISK + BYTES, dmaBytesSocketToNic: BYTES, pinnedPages: 6 }),
     warm: acc({ ...WARM, syscalls: 1, modeSwitches: 2, cpuCopies: 2, cpuCopyBytes: BYTES, cpuCopyBytesUserToKernel: BYTES,
       dmaCopies: 2, dmaBytes: BYTES, dmaBytesSocketToNic: BYTES, pinnedPages: 6 }),
@@ -169,8 +169,43 @@ describe('mmap mapping table and SIGBUS', () => {
     const { model, slices } = knownFetch();
     expect(model.serve('mmap', slices).accounting.mmaps).toBe(2);
     expect(model.serve('mmap', slices).accounting.mmaps).toBe(0);
-    model.unmapSegment('t-0/0');
+    expect(model.unmapSegment(slices[0].fileId)).toBe(true);
+    expect(model.unmapSegment(slices[0].fileId)).toBe(false);
     expect(model.serve('mmap', slices).accounting.mmaps).toBe(1);
+  });
+
+  it('counts a minor fault for a resident page first touched through a mapping, a major one for a missing page', () => {
+    const { pc, model, slices } = knownFetch();
+    model.serve('sendfile', slices).release(); // 6 pages resident, not mapped
+    const first = model.serve('mmap', slices);
+    expect(first.accounting).toMatchObject({ majorFaults: 0, minorFaults: 6, pageFaults: 6 });
+    first.release();
+    const serve = () => {
+      const served = model.serve('mmap', slices);
+      served.release();
+      return served.accounting;
+    };
+    expect(serve()).toMatchObject({ majorFaults: 0, minorFaults: 0, pageFaults: 0 });
+    model.unmapSegment(slices[1].fileId); // b.log's 3 pages stay resident but lose their mapping
+    expect(serve()).toMatchObject({ mmaps: 1, majorFaults: 0, minorFaults: 3 });
+    pc.dropCaches(); // evicted pages are unmapped too; the next touch reads them again
+    expect(serve()).toMatchObject({ majorFaults: 6, minorFaults: 0 });
+  });
+
+  it('unmaps a segment when its file leaves the page cache (closed or deleted), and reports each munmap', () => {
+    const pc = new PageCache({ capacityBytes: 1 * MiB });
+    let munmaps = 0;
+    const model = new FetchModel(pc, { onUnmap: () => munmaps++ });
+    const a = makeFile(pc, 'a.log', FILE_BYTES);
+    const b = makeFile(pc, 'b.log', FILE_BYTES);
+    const slice = (id: number): SliceRef => ({ fileId: id, position: 0, length: PAGE, segmentKey: String(id) });
+    model.serve('mmap', [slice(a.id), slice(b.id)]).release();
+    expect(model.mappedSegments).toBe(2);
+    pc.unregisterFile(a.id, { writeBack: false });
+    expect([model.mappedSegments, munmaps]).toEqual([1, 1]);
+    model.serve('sendfile', [slice(b.id)]).release();
+    pc.unregisterFile(b.id, { writeBack: true });
+    expect([model.mappedSegments, munmaps]).toEqual([0, 2]);
   });
 
   it('a mapped read past the end of a truncated segment throws MAPPED_READ_PAST_END and leaves nothing pinned', () => {
