@@ -16,7 +16,7 @@ import path from 'node:path';
 import { CopylessError } from '../errors.ts';
 import { PARTITIONS_MAX } from '../limits.ts';
 import { validateTopicName } from '../topic-name.ts';
-import { fsyncDir, io, mkdirDurable, writeFully } from './file-io.ts';
+import { fdatasyncAsync, fsyncDir, fsyncDirAsync, io, mkdirDurable, storageError, writeFully } from './file-io.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import { PartitionLog } from './log.ts';
 import type { PageCache } from './page-cache.ts';
@@ -63,6 +63,8 @@ export class LogManager {
   private recoveryPoints = new Map<string, number>();
   private cleanShutdown: boolean | null = null;
   private timers: NodeJS.Timeout[] = [];
+  /** The timer's checkpoint, written off the event loop; close waits for it before writing its own. */
+  private checkpointing: Promise<void> | null = null;
 
   constructor(o: LogManagerOptions) {
     this.dataDir = o.dataDir;
@@ -179,7 +181,7 @@ export class LogManager {
     };
     every(FLUSH_CHECK_INTERVAL_MS, () => this.flushDue());
     every(this.retentionCheckIntervalMs, () => this.applyRetention());
-    every(CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
+    every(CHECKPOINT_INTERVAL_MS, () => this.checkpointInBackground());
   }
 
   stop(): void {
@@ -209,9 +211,28 @@ export class LogManager {
     writeAtomically(path.join(this.dataDir, RECOVERY_POINT_FILE), formatCheckpoint(this.recoveryPoints));
   }
 
+  /**
+   * The timer's checkpoint: the same file, written with the asynchronous fs
+   * calls so its fdatasync and directory fsync never hold the event loop
+   * while the broker serves. One at a time; a failure is logged, and the next
+   * one (or close) writes it again.
+   */
+  checkpointInBackground(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    for (const log of this.logs.values()) this.recoveryPoints.set(key(log.topic, log.partition), log.recoveryPoint);
+    const file = path.join(this.dataDir, RECOVERY_POINT_FILE);
+    this.checkpointing = writeAtomicallyAsync(file, formatCheckpoint(this.recoveryPoints))
+      .catch((e: unknown) => this.logger?.warn({ err: (e as Error)?.message ?? String(e), file }, 'recovery-point checkpoint failed'))
+      .finally(() => {
+        this.checkpointing = null;
+      });
+    return this.checkpointing;
+  }
+
   /** Flushes and closes every log, writes the recovery points, then the clean-shutdown marker. */
   async close(): Promise<void> {
     this.stop();
+    await this.checkpointing;
     await Promise.all([...this.logs.values()].map((log) => log.flush()));
     for (const log of this.logs.values()) log.close();
     this.checkpoint();
@@ -265,4 +286,22 @@ function writeAtomically(file: string, text: string): void {
     fs.renameSync(tmp, file);
   });
   fsyncDir(path.dirname(file));
+}
+
+/** writeAtomically with the asynchronous fs calls (a temp file of its own, so a close's synchronous one cannot collide with it). */
+async function writeAtomicallyAsync(file: string, text: string): Promise<void> {
+  const tmp = `${file}.bg.tmp`;
+  try {
+    const handle = await fs.promises.open(tmp, 'w');
+    try {
+      await handle.writeFile(text);
+      await fdatasyncAsync(handle.fd);
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    throw storageError('write', file, e);
+  }
+  await fsyncDirAsync(path.dirname(file));
 }
