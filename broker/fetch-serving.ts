@@ -157,7 +157,10 @@ function servedRecords(
  * Cold cache, for benchmarks and demos: empty the simulated page cache and,
  * when the addon is built, drop the OS page cache of every segment and index
  * file too (posix_fadvise DONTNEED; needs no root), so native modes start
- * cold as well.
+ * cold as well. The addon fdatasyncs each file first (DONTNEED drops only
+ * clean pages); those of .log files are real fsyncs of log data and are
+ * counted like any other (stats durability.fsyncs; the bytes they cover are
+ * not known here, so they add nothing to fsyncBytes).
  */
 export function dropCaches(pageCache: PageCache, logs: PartitionLog[]): CacheDrop {
   const droppedPages = pageCache.dropCaches();
@@ -166,7 +169,9 @@ export function dropCaches(pageCache: PageCache, logs: PartitionLog[]): CacheDro
   for (const log of logs) {
     for (const segment of log.segments()) {
       for (const file of [segment.path, segment.path.replace(/\.log$/, '.index'), segment.path.replace(/\.log$/, '.timeindex')]) {
-        if (dropOsFileCache(file)) osFiles++;
+        if (!dropOsFileCache(file)) continue;
+        osFiles++;
+        if (file === segment.path) pageCache.markClean(segment.fileId, 0);
       }
     }
   }
