@@ -100,9 +100,8 @@ function produceWithCli(address: string, topic: string, records: number): Promis
 
 /** The broker's real fdatasync count for log data (stats `durability`), or null when it does not report one. */
 async function durability(broker: BrokerHandle): Promise<{ fsyncs: number } | null> {
-  const stats = (await withAdmin(broker.address, (admin) => admin.stats())) as { durability?: { fsyncs?: number } };
-  const fsyncs = stats.durability?.fsyncs;
-  return typeof fsyncs === 'number' ? { fsyncs } : null;
+  const stats = await withAdmin(broker.address, (admin) => admin.stats());
+  return stats.durability ? { fsyncs: stats.durability.fsyncs } : null;
 }
 
 export const responsivenessScenario: Scenario = {
