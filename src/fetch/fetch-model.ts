@@ -139,8 +139,11 @@ export class FetchModel {
 
   /** The parts and the accounting of a fetch whose slices have been read (reads[i] for slices[i]). */
   private finish(mode: ModelledFetchMode, slices: SliceRef[], reads: PageReadResult[], o: ServeOptions, acc: FetchAccounting): ServedFetch {
-    const pins = reads.flatMap((r) => (r.pin ? [r.pin] : []));
     const parts = reads.map((r) => this.serveSlice(mode, r, o, acc).parts);
+    // Every slice was read pinned, so no page could be reclaimed while the
+    // other slices were still loading; copy has its own buffers now.
+    if (mode === 'copy') for (const r of reads) if (r.pin) this.pageCache.release(r.pin);
+    const pins = mode === 'copy' ? [] : reads.flatMap((r) => (r.pin ? [r.pin] : []));
     // copy and mmap hand all slices to the socket in one writev(2).
     if ((mode === 'copy' || mode === 'mmap') && slices.length > 0) acc.syscalls += 1;
     acc.modeSwitches = 2 * acc.syscalls;
@@ -175,7 +178,7 @@ export class FetchModel {
   }
 
   private serveSlice(mode: ModelledFetchMode, r: PageReadResult, o: ServeOptions, acc: FetchAccounting): SliceRead {
-    if (r.pin) acc.pinnedPages += r.pin.pages;
+    if (r.pin && mode !== 'copy') acc.pinnedPages += r.pin.pages;
     acc.bytes += r.length;
     acc.pageCacheHits += r.hits;
     acc.pageCacheMisses += r.misses;
@@ -234,9 +237,14 @@ export class FetchModel {
   }
 }
 
-/** copy reads into a buffer of its own (nothing pinned); mmap touches the pages through its mapping; the others pin what they send. */
+/**
+ * Every mode reads pinned: the views must outlive the loads of the fetch's
+ * other slices (readAsync). copy then copies and unpins at once (its sends
+ * pin nothing); the others keep the pins until the bytes have left. mmap
+ * touches the pages through its mapping.
+ */
 function readOptions(mode: ModelledFetchMode): { pin: boolean; map: boolean } {
-  return { pin: mode !== 'copy', map: mode === 'mmap' };
+  return { pin: true, map: mode === 'mmap' };
 }
 
 /** copy mode: pread(2) into a fresh user buffer (kernel->user), later written (user->kernel). */

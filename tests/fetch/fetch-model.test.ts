@@ -1,6 +1,6 @@
-// Proves the fetch-mode model: for a known two-slice fetch, cold and warm, each modelled mode's accounting equals hand-computed numbers; every mode returns byte-identical data; mmap past EOF is the SIGBUS error; pinned pages are released.
+// Proves the fetch-mode model: for a known two-slice fetch, cold and warm, each modelled mode's accounting equals hand-computed numbers; every mode returns byte-identical data, also when serveAsync waits for one slice's disk read while reclaim runs; mmap past EOF is the SIGBUS error; pinned pages are released.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -161,6 +161,36 @@ describe('data', () => {
       served.release();
     }
     expect(outputs.every((o) => o.equals(outputs[0]))).toBe(true);
+  });
+});
+
+describe('serveAsync', () => {
+  it('keeps each slice pinned until the whole fetch is read, so reclaim meanwhile cannot change its bytes (every mode)', async () => {
+    for (const mode of MODELLED_FETCH_MODES) {
+      const pc = new PageCache({ capacityBytes: 256 * 1024, readAheadMaxPages: 0, policy: 'lru' }); // 64 pages, one list: the churn reaches every unpinned page
+      const warm = makeFile(pc, 'warm.log', 8 * PAGE);
+      const cold = makeFile(pc, 'cold-file.log', 8 * PAGE);
+      const churn = makeFile(pc, 'churn-churn.log', 200 * PAGE);
+      pc.read(warm.id, 0, 8 * PAGE);
+      let finishRead: (() => void) | null = null;
+      const realRead = fs.read;
+      const spy = vi.spyOn(fs, 'read').mockImplementation(((...args: Parameters<typeof fs.read>) => {
+        finishRead = () => (realRead as (...a: unknown[]) => void)(...args);
+      }) as typeof fs.read);
+      const serving = new FetchModel(pc).serveAsync(mode, [
+        { fileId: warm.id, position: 0, length: 8 * PAGE, segmentKey: 'w' },
+        { fileId: cold.id, position: 0, length: PAGE, segmentKey: 'c' },
+      ]);
+      for (let i = 0; i < 5; i++) await Promise.resolve(); // the warm slice's read has settled; the cold one waits on the disk
+      spy.mockRestore();
+      for (let p = 0; p < 200; p += 8) pc.read(churn.id, p * PAGE, 8 * PAGE); // reclaim everything it can meanwhile
+      finishRead!();
+      const served = await serving;
+      const out = Buffer.concat(served.parts[0]);
+      expect(out.equals(warm.content), mode).toBe(true);
+      served.release();
+      expect(pc.stats().pinnedPages, mode).toBe(0);
+    }
   });
 });
 
