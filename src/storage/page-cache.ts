@@ -21,9 +21,12 @@
 //   - pages referenced by in-flight zero-copy sends are pinned and not reclaimed.
 //
 // What the model simplifies:
-//   - no real I/O latency: a miss is one synchronous pread(2)/preadv(2) per
-//     contiguous run of missing pages (read-ahead included), async read-ahead
-//     is read at once;
+//   - no modelled I/O latency: a miss is one pread(2)/preadv(2) of the real
+//     file per contiguous run of missing pages (read-ahead included), on the
+//     caller's thread for read() (small lookups) and on libuv's threadpool for
+//     readAsync() (fetches: the frames are pinned and LOCKED meanwhile, like
+//     PG_locked, and other readers wait for the load); async read-ahead is
+//     read with the request;
 //   - write-back is bookkeeping only, and per file: "writing back" a file
 //     marks all of its dirty pages clean and counts them (writeBackPages,
 //     writeBackBytes). It makes no system call. The caller already wrote the
