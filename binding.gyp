@@ -8,7 +8,8 @@
       "sources": [
         "native/copyless_native.c",
         "native/send_sequence.c",
-        "native/file_cache.c"
+        "native/file_cache.c",
+        "native/net_device.c"
       ],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"],
       "defines": ["_GNU_SOURCE"]

@@ -7,6 +7,7 @@
 import { serveParent } from './child.ts';
 import { consumeJob } from './jobs/consume.ts';
 import { latencyJob } from './jobs/latency.ts';
+import { pingStart, pingStop } from './jobs/ping.ts';
 import { produceJob } from './jobs/produce.ts';
 import { tailStart, tailStop } from './jobs/tail.ts';
 import { loopDelayHandlers } from './loop-delay.ts';
@@ -18,6 +19,8 @@ serveParent(
     latency: latencyJob,
     tailStart,
     tailStop,
+    pingStart,
+    pingStop,
     ...loopDelayHandlers,
   },
   { pid: process.pid },

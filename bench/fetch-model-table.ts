@@ -39,6 +39,7 @@ const ROWS: Row[] = [
   { label: 'sendfile', mode: 'sendfile', sgDma: false },
   { label: 'sendfile + SG-DMA', mode: 'sendfile', sgDma: true },
   { label: 'splice', mode: 'splice', sgDma: false },
+  { label: 'splice + SG-DMA', mode: 'splice', sgDma: true },
 ];
 
 function measure(file: string, row: Row): { cold: FetchAccounting; warm: FetchAccounting } {
@@ -60,11 +61,11 @@ function measure(file: string, row: Row): { cold: FetchAccounting; warm: FetchAc
 
 function table(title: string, rows: { label: string; a: FetchAccounting }[]): string {
   const head =
-    '| mode | syscalls | mode switches | page faults | CPU copies | CPU bytes k→u / u→k / k→k | DMA copies | ' +
+    '| mode | syscalls | mode switches | page faults major / minor | CPU copies | CPU bytes k→u / u→k / k→k | DMA copies | ' +
     'DMA bytes disk→cache / cache→NIC / sockbuf→NIC | hits / misses / read-ahead pages | pinned pages | mmap / pipe |';
   const sep = '|' + ' --- |'.repeat(11);
   const lines = rows.map(({ label, a }) =>
-    `| ${label} | ${a.syscalls} | ${a.modeSwitches} | ${a.pageFaults} | ${a.cpuCopies} | ` +
+    `| ${label} | ${a.syscalls} | ${a.modeSwitches} | ${a.majorFaults} / ${a.minorFaults} | ${a.cpuCopies} | ` +
       `${a.cpuCopyBytesKernelToUser} / ${a.cpuCopyBytesUserToKernel} / ${a.cpuCopyBytesKernelToKernel} | ${a.dmaCopies} | ` +
       `${a.dmaBytesDiskToCache} / ${a.dmaBytesCacheToNic} / ${a.dmaBytesSocketToNic} | ` +
       `${a.pageCacheHits} / ${a.pageCacheMisses} / ${a.readAheadPages} | ${a.pinnedPages} | ${a.mmaps} / ${a.pipes} |`,

@@ -6,7 +6,14 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { CopylessError, ErrorCode, toCopylessError } from '../src/errors.ts';
-import { FETCH_BYTES_MAX, FETCH_PAGE_CACHE_SHARE_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../src/limits.ts';
+import {
+  APPEND_BYTES_PER_TURN_MAX,
+  APPEND_COST_BYTES_MIN,
+  FETCH_BYTES_MAX,
+  FETCH_PAGE_CACHE_SHARE_MAX,
+  FETCH_WAIT_MS_MAX,
+  PARTITIONS_MAX,
+} from '../src/limits.ts';
 import { validateTopicName } from '../src/topic-name.ts';
 import { PageCache } from '../src/storage/page-cache.ts';
 import { LogManager } from '../src/storage/log-manager.ts';
@@ -16,9 +23,11 @@ import { FetchStats, type FetchAccounting } from '../src/fetch/accounting.ts';
 import { FETCH_MODES, isModelledMode, type FetchMode } from '../src/fetch/fetch-mode.ts';
 import { publicConfig, type BrokerConfig } from './config.ts';
 import { MetaStore, type TopicRecord } from './meta-store.ts';
-import { native, type NativeSendResult } from './native/index.ts';
+import { native, netdevScatterGather, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
+import { TurnBudget } from './turn-budget.ts';
+import { sgDmaAssumption, type SgDmaAssumption } from './sg-dma.ts';
 
 const MiB = 1024 * 1024;
 export const BROKER_VERSION = '0.1.0';
@@ -56,6 +65,27 @@ export interface FetchResult {
 }
 
 export type { CacheDrop, FileRangeChunk, ServedRecords } from './fetch-serving.ts';
+export type { SgDmaAssumption } from './sg-dma.ts';
+
+/**
+ * Real fdatasync(2) calls of segment .log files (every cause: acks=all, the
+ * flush policy, close, recovery) and the bytes they made durable, next to the
+ * simulated page cache's write-back, which is bookkeeping and syncs nothing.
+ */
+export interface DurabilityStats {
+  fsyncs: number;
+  fsyncBytes: number;
+  writeBackPages: number;
+  writeBackBytes: number;
+}
+
+/** `copyless stats --json`, CopylessStats, GET /broker/stats. */
+export interface BrokerStats {
+  modes: ReturnType<FetchStats['snapshot']>['modes'];
+  pageCache: ReturnType<PageCache['stats']>;
+  sgDma: SgDmaAssumption;
+  durability: DurabilityStats;
+}
 
 export interface TopicDescription {
   name: string;
@@ -118,9 +148,13 @@ export class Broker extends EventEmitter {
   kafkaPort = 0;
   /** Reported by /readyz and refused requests during shutdown. */
   closing = false;
+  /** Whether sendfile and splice (modelled and native) count a CPU copy: see sg-dma.ts. New connections start with it. */
+  sgDma: SgDmaAssumption;
   private readonly topics = new Map<string, Topic>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly logDefaults: LogConfig;
+  /** Appends per turn of the event loop (see turn-budget.ts): later produce requests wait for the next turn. */
+  private readonly appendTurns = new TurnBudget(APPEND_BYTES_PER_TURN_MAX);
   cleanShutdown = false;
   /**
    * Called between the steps of a topic create or delete with the step's name
@@ -136,7 +170,6 @@ export class Broker extends EventEmitter {
     this.pageCache = new PageCache({
       capacityBytes: config.pageCacheMb * MiB,
       policy: config.pageCachePolicy,
-      onError: (e) => logger.error({ err: e.message }, 'simulated page-cache write-back failed; pages stay dirty and are retried'),
     });
     this.logDefaults = {
       ...LOG_CONFIG_DEFAULTS,
@@ -150,7 +183,15 @@ export class Broker extends EventEmitter {
     };
     this.logs = new LogManager({ dataDir: config.dataDir, pageCache: this.pageCache, defaults: this.logDefaults, logger });
     this.meta = new MetaStore(config.dataDir);
-    this.fetchModel = new FetchModel(this.pageCache);
+    this.fetchModel = new FetchModel(this.pageCache, { onUnmap: () => this.fetchStats.recordUnmap() });
+    this.sgDma = sgDmaAssumption({ flag: config.sgDma, host: config.host, probe: netdevScatterGather });
+    logger.info({ sgDma: this.sgDma }, 'scatter/gather DMA assumption');
+  }
+
+  /** Set the scatter/gather assumption at run time (it then counts as given, like the flag). */
+  setSgDma(enabled: boolean, how: string): void {
+    this.config.sgDma = enabled;
+    this.sgDma = { enabled, source: 'flag', detail: `sgDma ${enabled} set by ${how}` };
   }
 
   /**
@@ -346,17 +387,23 @@ export class Broker extends EventEmitter {
    * Append a producer's batches to one partition. acks=0/1 resolve after the
    * append (the bytes are in the segment file, safe from a process crash);
    * acks=-1 also waits for fdatasync, shared with every other waiter (group
-   * commit), and fails with REQUEST_TIMED_OUT after timeoutMs.
+   * commit), and fails with REQUEST_TIMED_OUT after timeoutMs. Appends share
+   * a budget per turn of the event loop (appendTurns); past it they wait, in
+   * arrival order, for the next turn.
    */
   async produce(topic: string, partition: number, records: Buffer, o: { acks: number; timeoutMs: number }): Promise<AppendResult> {
     if (this.closing) throw new CopylessError('BROKER_SHUTTING_DOWN', 'broker is shutting down');
     if (o.acks !== 0 && o.acks !== 1 && o.acks !== -1) {
       throw new CopylessError('INVALID_REQUIRED_ACKS', `acks is ${o.acks}, must be 0, 1 or -1 (all)`, { field: 'acks' });
     }
-    const log = this.partitionLog(topic, partition);
-    const result = log.append(records);
-    this.wake(topic, partition);
-    this.emit('append', topic, partition, result);
+    const cost = Math.max(records.length, APPEND_COST_BYTES_MIN);
+    const { log, result } = await this.appendTurns.run(cost, () => {
+      const log = this.partitionLog(topic, partition);
+      const result = log.append(records);
+      this.wake(topic, partition);
+      this.emit('append', topic, partition, result);
+      return { log, result };
+    });
     if (o.acks === -1) await withTimeout(log.flush(), o.timeoutMs, topic, partition);
     return result;
   }
@@ -456,8 +503,8 @@ export class Broker extends EventEmitter {
    * fetch-serving.ts): views or a copy, counted by the model, or native file
    * ranges counted from the real system calls once sent.
    */
-  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): ServedRecords {
-    return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.config.sgDma });
+  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): Promise<ServedRecords> {
+    return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.sgDma.enabled });
   }
 
   /** Count a native fetch from the addon's real system-call counts. */
@@ -477,8 +524,15 @@ export class Broker extends EventEmitter {
 
   // ------------------------------------------------------------- reporting
 
-  stats(): { modes: ReturnType<FetchStats['snapshot']>['modes']; pageCache: ReturnType<PageCache['stats']> } {
-    return { modes: this.fetchStats.snapshot().modes, pageCache: this.pageCache.stats() };
+  stats(): BrokerStats {
+    const pageCache = this.pageCache.stats();
+    const { fsyncs, fsyncBytes, writeBackPages, writeBackBytes } = pageCache;
+    return {
+      modes: this.fetchStats.snapshot().modes,
+      pageCache,
+      sgDma: { ...this.sgDma },
+      durability: { fsyncs, fsyncBytes, writeBackPages, writeBackBytes },
+    };
   }
 
   /** Cold cache for benchmarks and demos: the simulated page cache and, with the addon, the OS page cache of the data files. */
@@ -502,6 +556,7 @@ export class Broker extends EventEmitter {
         modelled: FETCH_MODES.filter((m) => isModelledMode(m)),
         native: { available: native.available, reason: native.reason },
       },
+      sgDma: { ...this.sgDma },
       config: publicConfig(this.config),
     };
   }

@@ -30,7 +30,7 @@ import { FETCH_MODES, type FetchMode } from '../src/fetch/fetch-mode.ts';
 
 const MiB = 1024 * 1024;
 
-type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString' | 'users' | 'logLevel';
+type Kind = 'string' | 'int' | 'number' | 'bool' | 'fetchMode' | 'policy' | 'nullableString' | 'nullableBool' | 'users' | 'logLevel';
 
 /** pino's levels, lowest volume last. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -52,7 +52,7 @@ export const OPTIONS = {
   httpPort: { kind: 'int', default: 9080, min: -1, max: 65535, description: 'HTTP/WebSocket port (0 = any free port, -1 = disabled)' },
   brokerId: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, description: 'Node id reported in Metadata' },
   fetchMode: { kind: 'fetchMode', default: 'sendfile', description: `Default fetch mode for new connections: ${FETCH_MODES.join(', ')}` },
-  sgDma: { kind: 'bool', default: false, description: 'Model a NIC with scatter/gather DMA: sendfile counts zero CPU copies' },
+  sgDma: { kind: 'nullableBool', default: null, description: 'Scatter/gather DMA assumption for sendfile and splice, modelled and native (true: zero CPU copies); unset: ask the device the listener binds to (docs/zero-copy.md)' },
   pageCacheMb: { kind: 'int', default: PAGE_CACHE_BYTES_DEFAULT / MiB, min: Math.ceil(PAGE_CACHE_BYTES_MIN / MiB), max: PAGE_CACHE_BYTES_MAX / MiB, description: 'Simulated page-cache capacity in MiB' },
   pageCachePolicy: { kind: 'policy', default: 'two-list', description: "Simulated reclaim policy: 'two-list' (Linux active/inactive) or 'lru'" },
   segmentBytes: { kind: 'int', default: SEGMENT_BYTES_DEFAULT, min: SEGMENT_BYTES_MIN, max: SEGMENT_BYTES_MAX, description: 'Segment size before rolling' },
@@ -86,7 +86,8 @@ export interface BrokerConfig {
   httpPort: number;
   brokerId: number;
   fetchMode: FetchMode;
-  sgDma: boolean;
+  /** null: detect from the listener's device (broker/sg-dma.ts). */
+  sgDma: boolean | null;
   pageCacheMb: number;
   pageCachePolicy: 'two-list' | 'lru';
   segmentBytes: number;
@@ -126,7 +127,7 @@ function invalid(name: string, message: string): CopylessError {
 /** Parse one option value from a string (flag or env var) or a JSON value (config file). */
 export function parseOption(name: OptionName, raw: unknown): unknown {
   const spec: OptionSpec = OPTIONS[name];
-  if (raw === null && (spec.kind === 'nullableString' || spec.kind === 'users')) return null;
+  if (raw === null && (spec.kind === 'nullableString' || spec.kind === 'nullableBool' || spec.kind === 'users')) return null;
   switch (spec.kind) {
     case 'users':
       return parseUsers(name, raw);
@@ -134,11 +135,13 @@ export function parseOption(name: OptionName, raw: unknown): unknown {
     case 'nullableString':
       if (typeof raw !== 'string' || raw.length === 0) throw invalid(name, 'expected a non-empty string');
       return raw;
-    case 'bool': {
+    case 'bool':
+    case 'nullableBool': {
+      if (spec.kind === 'nullableBool' && (raw === 'auto' || raw === 'detect')) return null;
       if (typeof raw === 'boolean') return raw;
       if (raw === 'true' || raw === '1' || raw === 'yes' || raw === 'on') return true;
       if (raw === 'false' || raw === '0' || raw === 'no' || raw === 'off') return false;
-      throw invalid(name, `expected true or false, got ${JSON.stringify(raw)}`);
+      throw invalid(name, `expected true or false${spec.kind === 'nullableBool' ? ' (or auto)' : ''}, got ${JSON.stringify(raw)}`);
     }
     case 'fetchMode':
       if (typeof raw !== 'string' || !(FETCH_MODES as readonly string[]).includes(raw)) {

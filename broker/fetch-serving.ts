@@ -1,10 +1,13 @@
 // Fetch serving: a fetch result (slices of segment files) turned into the
 // parts a response carries, by one fetch mode. Modelled modes read through
-// the simulated page cache and are counted by the fetch model: `copy` into a
+// the simulated page cache (pages it misses are read on libuv's threadpool,
+// never on the event loop) and are counted by the fetch model: `copy` into a
 // fresh buffer, the others as views pinned until the bytes have left. Native
 // modes hand the addon file ranges of the real segment files and are counted
-// from its real system calls once sent. Shared by the Kafka listener, the
-// HTTP raw fetch and the WebSocket binary frames.
+// from its real system calls once sent. A fetch enters the per-mode totals
+// only once its bytes were written (release({sent})): a response lost with
+// its connection is not counted. Shared by the Kafka listener, the HTTP raw
+// fetch and the WebSocket binary frames.
 
 import fs from 'node:fs';
 import { CopylessError } from '../src/errors.ts';
@@ -27,12 +30,17 @@ export interface ServedRecords {
   accounting: FetchAccounting | null;
   /**
    * Finish the accounting once the adapter knows the response's header bytes
-   * (and, for native modes, the addon's real counts), and add it to the
-   * per-mode stats. Idempotent; returns the final accounting.
+   * (and, for native modes, the addon's real counts). Idempotent; returns the
+   * final accounting. Nothing is added to the per-mode stats yet: see release.
    */
   complete(o: { headerBytes?: number; real?: NativeSendResult }): FetchAccounting;
-  /** Unpin pages and drop segment references once the bytes have left (socket write callback). Idempotent. */
-  release(): void;
+  /**
+   * Unpin pages and drop segment references once the bytes have left (socket
+   * write callback), and add the accounting to the per-mode stats if they were
+   * written (`sent`, default true); a write that failed or never happened
+   * passes `sent: false` and is not counted. Idempotent.
+   */
+  release(o?: { sent?: boolean }): void;
 }
 
 /** A native file range inside a response's chunk list; the Kafka adapter hands it to the addon. */
@@ -48,7 +56,7 @@ const NO_NATIVE_SEND: NativeSendResult = { bytes: 0, syscalls: 0, sendfileCalls:
 export interface ServingDeps {
   fetchModel: FetchModel;
   fetchStats: FetchStats;
-  /** Model a NIC with scatter/gather DMA for the sendfile mode. */
+  /** The scatter/gather assumption (sg-dma.ts): sendfile and splice, modelled or native, copy nothing when true. */
   sgDma: boolean;
 }
 
@@ -65,7 +73,7 @@ export interface CacheDrop {
  * real segment files and are counted from the real system calls once the
  * adapter has sent them (ServedRecords.complete).
  */
-export function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDeps): ServedRecords {
+export async function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDeps): Promise<ServedRecords> {
   if (!isModelledMode(mode)) {
     if (!native.available) {
       result.release();
@@ -78,7 +86,7 @@ export function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDe
       const chunk: FileRangeChunk = { external: true, byteLength: p.slice.length, fd: p.slice.fd, position: p.slice.position };
       return { byteLength: p.slice.length, parts: [chunk] };
     });
-    return servedRecords(mode, records, null, deps.fetchStats, () => result.release());
+    return servedRecords(mode, records, null, deps, () => result.release());
   }
   const withData = result.partitions.filter((p) => p.slice !== null);
   const refs = withData.map((p) => ({
@@ -89,25 +97,25 @@ export function serveFetch(result: FetchResult, mode: FetchMode, deps: ServingDe
   }));
   let modelled;
   try {
-    modelled = deps.fetchModel.serve(mode, refs, { sgDma: deps.sgDma });
+    modelled = await deps.fetchModel.serveAsync(mode, refs, { sgDma: deps.sgDma });
   } catch (e) {
     result.release();
     throw e;
   }
   let i = 0;
   const records = result.partitions.map((p): RecordsParts | null => (p.slice ? { byteLength: p.slice.length, parts: modelled.parts[i++] } : null));
-  return servedRecords(mode, records, modelled.accounting, deps.fetchStats, () => {
+  return servedRecords(mode, records, modelled.accounting, deps, () => {
     modelled.release();
     result.release();
   });
 }
 
-/** The ServedRecords of one fetch: accounting finished and recorded once, resources freed once. */
+/** The ServedRecords of one fetch: accounting finished once, recorded once if sent, resources freed once. */
 function servedRecords(
   mode: FetchMode,
   records: Array<RecordsParts | null>,
   modelled: FetchAccounting | null,
-  stats: FetchStats,
+  deps: ServingDeps,
   free: () => void,
 ): ServedRecords {
   const bytes = records.reduce((n, r) => n + (r?.byteLength ?? 0), 0);
@@ -127,18 +135,18 @@ function servedRecords(
         }
       } else {
         // Native: the addon's counts already include the header writes.
-        completed = nativeAccounting(mode as 'native-sendfile' | 'native-copy', { ...(real ?? NO_NATIVE_SEND), bytes });
+        completed = nativeAccounting(mode as 'native-sendfile' | 'native-copy', { ...(real ?? NO_NATIVE_SEND), bytes }, { sgDma: deps.sgDma });
         completed.headerBytes = headerBytes;
       }
       served.accounting = completed;
-      if (bytes > 0) stats.record(mode, completed);
       return completed;
     },
-    release() {
+    release({ sent = true } = {}) {
       if (released) return;
       released = true;
       // An adapter that never reported header bytes still gets its modelled fetch counted.
-      if (modelled && !completed) served.complete({});
+      if (sent && modelled && !completed) served.complete({});
+      if (sent && completed && bytes > 0) deps.fetchStats.record(mode, completed);
       free();
     },
   };
@@ -149,7 +157,10 @@ function servedRecords(
  * Cold cache, for benchmarks and demos: empty the simulated page cache and,
  * when the addon is built, drop the OS page cache of every segment and index
  * file too (posix_fadvise DONTNEED; needs no root), so native modes start
- * cold as well.
+ * cold as well. The addon fdatasyncs each file first (DONTNEED drops only
+ * clean pages); those of .log files are real fsyncs of log data and are
+ * counted like any other (stats durability.fsyncs; the bytes they cover are
+ * not known here, so they add nothing to fsyncBytes).
  */
 export function dropCaches(pageCache: PageCache, logs: PartitionLog[]): CacheDrop {
   const droppedPages = pageCache.dropCaches();
@@ -158,7 +169,9 @@ export function dropCaches(pageCache: PageCache, logs: PartitionLog[]): CacheDro
   for (const log of logs) {
     for (const segment of log.segments()) {
       for (const file of [segment.path, segment.path.replace(/\.log$/, '.index'), segment.path.replace(/\.log$/, '.timeindex')]) {
-        if (dropOsFileCache(file)) osFiles++;
+        if (!dropOsFileCache(file)) continue;
+        osFiles++;
+        if (file === segment.path) pageCache.markClean(segment.fileId, 0);
       }
     }
   }

@@ -12,7 +12,7 @@ export function brokerCommand(): Command {
   const cmd = new Command('copyless broker').description('Run a copyless broker (Kafka wire protocol + HTTP/WebSocket API)');
   cmd.option('--config <file>', 'JSON config file with option names as keys (lowest precedence after defaults)');
   for (const [name, spec] of Object.entries(OPTIONS)) {
-    const flag = spec.kind === 'bool' ? `--${kebab(name)} [bool]` : `--${kebab(name)} <value>`;
+    const flag = spec.kind === 'bool' || spec.kind === 'nullableBool' ? `--${kebab(name)} [bool]` : `--${kebab(name)} <value>`;
     cmd.option(flag, `${spec.description} (${defaultText(spec.default, spec.description)}env ${envName(name)})`);
   }
   cmd.action(async (opts: Record<string, unknown>) => {

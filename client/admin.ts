@@ -79,6 +79,10 @@ export interface FetchModeStats {
 export interface BrokerStats {
   modes: Record<string, FetchModeStats>;
   pageCache: Record<string, unknown>;
+  /** The scatter/gather DMA assumption sendfile and splice are counted with (absent from older brokers). */
+  sgDma?: { enabled: boolean; source: 'flag' | 'detected' | 'default'; detail: string };
+  /** Real fdatasyncs of segment files and the bytes they covered; the simulated write-back (absent from older brokers). */
+  durability?: { fsyncs: number; fsyncBytes: number; writeBackPages: number; writeBackBytes: number };
 }
 
 export type { GroupDescription, GroupLagPartition, GroupSummary };

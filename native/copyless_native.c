@@ -1,4 +1,4 @@
-// copyless_native: the N-API face of send_sequence and file_cache.
+// copyless_native: the N-API face of send_sequence, file_cache and net_device.
 //
 // Exports (argument checks beyond types live in broker/native/, the only
 // loader of this addon):
@@ -9,6 +9,7 @@
 //     or null, and the wrapper turns a failure into a typed error.
 //   dropFileCache(fd) -> errno (0 when done)
 //   fileResidency(fd) -> {errno, pages, residentPages}
+//   netdevScatterGather(ifname) -> {errno, enabled}: the device's NETIF_F_SG bit
 //   sigpipeIgnored: boolean, whether SIGPIPE was SIG_IGN when the addon loaded
 //
 // The send runs as napi async work: parsing and the Buffer references happen
@@ -21,11 +22,13 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 
 #include "file_cache.h"
+#include "net_device.h"
 #include "send_sequence.h"
 
 #define SEND_ARGC 5
@@ -235,6 +238,25 @@ static napi_value residency(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* netdevScatterGather(ifname) -> { errno, enabled } */
+static napi_value scatter_gather(napi_env env, napi_callback_info info) {
+  size_t argc = 1, length = 0;
+  napi_value argv[1], result;
+  char name[64];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length) != napi_ok || length == 0) {
+    return throw_type(env, "netdevScatterGather(ifname) needs an interface name");
+  }
+  int enabled = 0;
+  int err = length >= sizeof name - 1 ? ENAMETOOLONG : netdev_scatter_gather(name, &enabled);
+  napi_create_object(env, &result);
+  set_number(env, result, "errno", err);
+  napi_value flag;
+  napi_get_boolean(env, err == 0 && enabled, &flag);
+  napi_set_named_property(env, result, "enabled", flag);
+  return result;
+}
+
 static int sigpipe_ignored(void) {
   struct sigaction action;
   return sigaction(SIGPIPE, NULL, &action) == 0 && action.sa_handler == SIG_IGN;
@@ -246,6 +268,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"send", NULL, start_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropFileCache", NULL, drop_cache, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fileResidency", NULL, residency, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"netdevScatterGather", NULL, scatter_gather, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   napi_get_boolean(env, sigpipe_ignored(), &ignored);

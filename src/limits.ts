@@ -96,6 +96,16 @@ export const CONNECTION_HELD_BYTES_MAX = 64 * MiB;
  */
 export const QUEUED_REQUEST_BYTES_MAX_DEFAULT = 128 * MiB;
 
+/**
+ * Produce payload bytes the broker appends in one turn of the event loop;
+ * further produce requests wait for the next turn (broker/turn-budget.ts), so
+ * that a burst of large requests cannot keep every other client waiting. One
+ * default producer batch: about a millisecond of pwrite, page-cache copy and CRC.
+ */
+export const APPEND_BYTES_PER_TURN_MAX = 256 * KiB;
+/** What one append costs beyond its bytes (validation, offsets, indexes, the response), in bytes of that budget. */
+export const APPEND_COST_BYTES_MIN = 4 * KiB;
+
 /** Longest topic name (Kafka's rule). */
 export const TOPIC_NAME_LENGTH_MAX = 249;
 /** Most partitions a topic may have: each one is a directory and open files. */

@@ -6,5 +6,6 @@ import { produceScenario } from './produce.ts';
 import { consumeScenario } from './consume.ts';
 import { catchUpScenario } from './catch-up.ts';
 import { latencyScenario } from './latency.ts';
+import { responsivenessScenario } from './responsiveness.ts';
 
-export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([limitsScenario, produceScenario, consumeScenario, catchUpScenario, latencyScenario].map((s) => [s.name, s]));
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([limitsScenario, produceScenario, consumeScenario, catchUpScenario, latencyScenario, responsivenessScenario].map((s) => [s.name, s]));

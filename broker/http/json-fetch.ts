@@ -132,7 +132,7 @@ async function sendRound(
   }
   let nextOffset = o.fetchOffset;
   try {
-    const served = broker.serve(result, 'copy');
+    const served = await broker.serve(result, 'copy');
     try {
       const parts = (served.records[0]?.parts ?? []) as Buffer[];
       const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);

@@ -64,13 +64,13 @@ export async function sendRawFetch(
   }
   let served: ServedRecords;
   try {
-    served = ctx.broker.serve(result, req.fetchMode);
+    served = await ctx.broker.serve(result, req.fetchMode);
   } catch (e) {
     ctx.heldBytes.release(charged);
     throw e;
   }
-  const release = once(() => {
-    served.release();
+  const release = once((sent: boolean) => {
+    served.release({ sent });
     ctx.heldBytes.release(charged);
   });
   const records = served.records[0];
@@ -96,12 +96,12 @@ export async function sendRawFetch(
   }
 }
 
-function once(f: () => void): () => void {
+function once<A extends unknown[]>(f: (...args: A) => void): (...args: A) => void {
   let done = false;
-  return () => {
+  return (...args: A) => {
     if (done) return;
     done = true;
-    f();
+    f(...args);
   };
 }
 
@@ -112,17 +112,21 @@ function setHeaders(res: ServerResponse, headers: Record<string, string | number
 
 /**
  * Write the views in one corked burst; `release` runs once the socket has
- * taken the last one, or when the connection closes first. An answer not
- * taken within stallMs is cut off (the socket destroyed), so a reader that
- * stopped does not hold pinned pages or a copy for good.
+ * taken the last one (sent), or when the connection closes first (sent only if
+ * the response finished). An answer not taken within stallMs is cut off (the
+ * socket destroyed), so a reader that stopped does not hold pinned pages or a
+ * copy for good.
  */
-function writeViews(res: ServerResponse, headers: Record<string, string | number>, views: Buffer[], release: () => void, stallMs: number): void {
+function writeViews(res: ServerResponse, headers: Record<string, string | number>, views: Buffer[], release: (sent: boolean) => void, stallMs: number): void {
   const stall = setTimeout(() => res.destroy(), stallMs);
-  const done = () => {
+  const done = (error?: Error | null) => {
     clearTimeout(stall);
-    release();
+    release(!error);
   };
-  res.once('close', done);
+  res.once('close', () => {
+    clearTimeout(stall);
+    release(res.writableFinished);
+  });
   setHeaders(res, headers);
   if (views.length === 0) {
     res.end(done);
@@ -137,11 +141,15 @@ function writeViews(res: ServerResponse, headers: Record<string, string | number
 }
 
 async function writeNative(ctx: HttpContext, res: ServerResponse, headers: Record<string, string | number>, parts: Chunk[], served: ServedRecords): Promise<void> {
+  let failed = false;
   try {
     setHeaders(res, headers);
     res.flushHeaders();
     const socket = await responseSocket(res);
-    if (!socket) return;
+    if (!socket) {
+      failed = true;
+      return;
+    }
     if (parts.length > 0) {
       const ranges = parts.map((c) => {
         const r = c as FileRangeChunk;
@@ -154,8 +162,9 @@ async function writeNative(ctx: HttpContext, res: ServerResponse, headers: Recor
   } catch (e) {
     ctx.logger.debug({ err: toCopylessError(e).message }, 'native HTTP send failed');
     res.destroy();
+    failed = true;
   } finally {
-    served.release();
+    served.release({ sent: !failed });
   }
 }
 

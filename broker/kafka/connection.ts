@@ -106,7 +106,7 @@ export class KafkaConnection {
       remote: `${socket.remoteAddress}:${socket.remotePort}`,
       clientId: null,
       fetchMode: broker.config.fetchMode,
-      sgDma: broker.config.sgDma,
+      sgDma: broker.sgDma.enabled,
       signal: this.abort.signal,
       principal: null,
       sasl: null,
@@ -330,7 +330,7 @@ export class KafkaConnection {
         if (out.kind === 'response' && out.result.deferred && !this.closed) {
           const deferred = out.result.deferred;
           await this.roomToHold(deferred.bytes);
-          out = this.closed ? out : { ...out, result: deferred.serve() };
+          out = this.closed ? out : { ...out, result: await deferred.serve() };
         }
         if (this.closed) {
           discard(out);
@@ -385,7 +385,7 @@ export class KafkaConnection {
     try {
       chunks = encodeResponse(header, result.body);
     } catch (e) {
-      result.served?.release();
+      result.served?.release({ sent: false });
       this.logger.error({ apiKey: header.apiKey, err: toCopylessError(e).message }, 'response encoding failed');
       this.socket.destroy();
       this.closed = true;
@@ -401,8 +401,8 @@ export class KafkaConnection {
     if (!isModelledMode(served.mode)) return this.writeNative(chunks, result, headerBytes).finally(unhold);
     const accounting = served.complete({ headerBytes });
     if (result.accountingTrailer) patchAccountingTrailer(chunks[chunks.length - 1] as Buffer, accountingToPairs(accounting));
-    this.writeChunks(chunks as Buffer[], () => {
-      served.release();
+    this.writeChunks(chunks as Buffer[], (error) => {
+      served.release({ sent: !error });
       unhold();
     });
   }
@@ -422,12 +422,12 @@ export class KafkaConnection {
   };
 
   /** One corked burst: libuv turns it into writev of the views; nothing is concatenated. */
-  private writeChunks(chunks: Buffer[], onWritten?: () => void): void {
+  private writeChunks(chunks: Buffer[], onWritten?: (error?: Error | null) => void): void {
     this.socket.cork();
     for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]);
-    this.socket.write(chunks[chunks.length - 1], () => {
+    this.socket.write(chunks[chunks.length - 1], (error?: Error | null) => {
       this.onWritten();
-      onWritten?.();
+      onWritten?.(error);
     });
     process.nextTick(() => this.socket.uncork());
     if (this.socket.writableLength > CONNECTION_QUEUED_BYTES_MAX) this.pauseReading();
@@ -446,10 +446,12 @@ export class KafkaConnection {
     const items: Array<Buffer | FileRange> = chunks.map((c) =>
       Buffer.isBuffer(c) ? c : { fd: (c as FileRangeChunk).fd, position: (c as FileRangeChunk).position, length: c.byteLength },
     );
+    let sent = false;
     try {
       const real = await sendSequence(this.socket, items, { mode: served.mode === 'native-sendfile' ? 'sendfile' : 'copy' });
       this.onWritten();
       const accounting = served.complete({ headerBytes, real });
+      sent = true;
       if (trailer) {
         patchAccountingTrailer(trailer, accountingToPairs(accounting));
         this.socket.write(trailer, this.onWritten);
@@ -459,7 +461,7 @@ export class KafkaConnection {
       this.socket.destroy();
       this.closed = true;
     } finally {
-      served.release();
+      served.release({ sent });
     }
   }
 
@@ -492,7 +494,7 @@ export class KafkaConnection {
 /** A response that will never be written: free what it holds. */
 function discard(out: Outgoing): void {
   if (out.kind !== 'response') return;
-  out.result.served?.release();
+  out.result.served?.release({ sent: false });
   out.result.deferred?.abandon();
 }
 

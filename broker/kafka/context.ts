@@ -48,7 +48,7 @@ export interface HandlerResult {
    * references only. `serve` returns the response to write; `abandon` frees
    * the result when the connection closes first.
    */
-  deferred?: { bytes: number; serve(): HandlerResult; abandon(): void };
+  deferred?: { bytes: number; serve(): Promise<HandlerResult>; abandon(): void };
   /** Close the connection once this response is written (a failed or out-of-order SASL step, as Kafka does). */
   closeAfter?: string;
 }

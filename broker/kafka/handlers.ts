@@ -158,15 +158,15 @@ async function serveFetch(ctx: RequestContext, req: any, withAccounting: boolean
   return { deferred: { bytes: result.bytes, serve: () => fetchResponse(ctx, result, withAccounting), abandon: () => result.release() } };
 }
 
-function fetchResponse(ctx: RequestContext, result: FetchResult, withAccounting: boolean): HandlerResult {
+async function fetchResponse(ctx: RequestContext, result: FetchResult, withAccounting: boolean): Promise<HandlerResult> {
   let served: ServedRecords;
   try {
-    served = ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });
+    served = await ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });
   } catch (e) {
     // e.g. PAGE_CACHE_EXHAUSTED: every partition that had data reports the error; the client retries.
     ctx.logger.warn({ err: toCopylessError(e).message }, 'fetch could not be served');
     for (const p of result.partitions) if (p.slice) p.errorCode = toCopylessError(e).code;
-    served = ctx.broker.serve({ ...result, partitions: result.partitions.map((p) => ({ ...p, slice: null })), bytes: 0 }, 'copy');
+    served = await ctx.broker.serve({ ...result, partitions: result.partitions.map((p) => ({ ...p, slice: null })), bytes: 0 }, 'copy');
   }
   const byTopic = new Map<string, unknown[]>();
   result.partitions.forEach((p, i) => {

@@ -45,6 +45,8 @@ export interface Addon {
   /** Returns 0 or an errno. */
   dropFileCache(fd: number): number;
   fileResidency(fd: number): { errno: number; pages: number; residentPages: number };
+  /** The device's scatter/gather feature bit (ETHTOOL_GSG); errno is 0 or why it could not be read. */
+  netdevScatterGather(ifname: string): { errno: number; enabled: boolean };
   /** Whether SIGPIPE was ignored when the addon loaded (Node ignores it at startup). */
   readonly sigpipeIgnored: boolean;
 }

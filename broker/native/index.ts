@@ -240,3 +240,13 @@ export function fileResidency(fd: number): { pages: number; residentPages: numbe
   if (errno !== 0) throw fileError('mincore', fd, errno);
   return { pages, residentPages };
 }
+
+/**
+ * Whether the network device `ifname` does scatter/gather DMA (its NETIF_F_SG
+ * bit, `ethtool -k` "scatter-gather"), or why that could not be read.
+ */
+export function netdevScatterGather(ifname: string): { enabled: boolean } | { reason: string } {
+  if (!loaded.addon) return { reason: `the native addon is unavailable (${loaded.reason})` };
+  const { errno, enabled } = loaded.addon.netdevScatterGather(ifname);
+  return errno === 0 ? { enabled } : { reason: `ETHTOOL_GSG on ${ifname} failed with ${errnoName(errno)}` };
+}

@@ -94,8 +94,8 @@ export class PartitionSubscription {
         continue;
       }
       try {
-        if (this.o.format === 'json') this.deliverJson(result);
-        else this.deliverBinary(result);
+        if (this.o.format === 'json') await this.deliverJson(result);
+        else await this.deliverBinary(result);
       } catch (e) {
         this.sink.ended(this.o.subscription, partition, toCopylessError(e));
         this.stop();
@@ -103,8 +103,8 @@ export class PartitionSubscription {
     }
   }
 
-  private deliverJson(result: FetchResult): void {
-    const served = this.broker.serve(result, 'copy');
+  private async deliverJson(result: FetchResult): Promise<void> {
+    const served = await this.broker.serve(result, 'copy');
     try {
       const parts = (served.records[0]?.parts ?? []) as Buffer[];
       const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
@@ -119,9 +119,9 @@ export class PartitionSubscription {
     }
   }
 
-  private deliverBinary(result: FetchResult): void {
+  private async deliverBinary(result: FetchResult): Promise<void> {
     const p = result.partitions[0];
-    const served = this.broker.serve(result, this.o.fetchMode);
+    const served = await this.broker.serve(result, this.o.fetchMode);
     const scan = scanBatches((served.records[0]?.parts ?? []) as Buffer[]);
     if (scan.nextOffset === null) {
       served.release();

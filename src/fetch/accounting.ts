@@ -4,9 +4,11 @@
 // Counting rules (shared by every mode; fetch-model.ts applies them):
 //   - syscalls are the system calls of the record path; modeSwitches = 2 x syscalls
 //     (one user->kernel and one kernel->user transition per call);
-//   - pageFaults are traps on first touches of non-resident mapped pages (mmap
-//     mode); they are kernel entries too but are not system calls, so they are
-//     not in modeSwitches;
+//   - pageFaults are traps on first touches of mapped pages (mmap mode):
+//     majorFaults for pages not resident (read from disk), minorFaults for
+//     resident pages not yet mapped (a page-table entry to fill); they are
+//     kernel entries too but are not system calls, so they are not in
+//     modeSwitches;
 //   - a CPU copy is one buffer copied once by the CPU; cpuCopyBytes counts every
 //     byte copied (a byte copied twice counts twice) and is split by direction;
 //   - a DMA copy is one transfer by a device: disk -> page cache (only for misses
@@ -23,6 +25,7 @@ export interface FetchAccounting {
   bytes: number;
   syscalls: number;
   modeSwitches: number;
+  /** majorFaults + minorFaults. */
   pageFaults: number;
   cpuCopies: number;
   cpuCopyBytes: number;
@@ -46,6 +49,12 @@ export interface FetchAccounting {
   headerSyscalls: number;
   /** Header bytes those writes copied from user space into the socket buffer. */
   headerBytes: number;
+  /** Faults on mapped pages that were not resident: the page is read from disk. */
+  majorFaults: number;
+  /** Faults on mapped pages that were resident but not yet mapped: only a page-table entry is filled. */
+  minorFaults: number;
+  /** munmap(2) calls: a mapped segment was closed or deleted. Not per fetch: counted in the mmap mode's totals. */
+  munmaps: number;
 }
 
 /** The fixed field set and order: the wire form (CopylessFetch trailer) and `copyless stats --json` use it. */
@@ -53,7 +62,7 @@ export const ACCOUNTING_FIELDS: readonly (keyof FetchAccounting)[] = [
   'bytes', 'syscalls', 'modeSwitches', 'pageFaults', 'cpuCopies', 'cpuCopyBytes', 'cpuCopyBytesKernelToUser',
   'cpuCopyBytesUserToKernel', 'cpuCopyBytesKernelToKernel', 'dmaCopies', 'dmaBytes', 'dmaBytesDiskToCache',
   'dmaBytesCacheToNic', 'dmaBytesSocketToNic', 'pageCacheHits', 'pageCacheMisses', 'readAheadPages', 'pinnedPages',
-  'mmaps', 'pipes', 'headerSyscalls', 'headerBytes',
+  'mmaps', 'pipes', 'headerSyscalls', 'headerBytes', 'majorFaults', 'minorFaults', 'munmaps',
 ];
 
 export function emptyAccounting(): FetchAccounting {
@@ -105,6 +114,11 @@ export class FetchStats {
     if (!m) return;
     m.fetches++;
     addAccounting(m, a);
+  }
+
+  /** The fetch model unmapped a segment it had mapped for the mmap mode. */
+  recordUnmap(): void {
+    this.modes.get('mmap')!.munmaps++;
   }
 
   snapshot(): { modes: Record<string, ModeStats> } {

@@ -14,10 +14,17 @@
 //   copy      pread(2) per slice + 1 writev(2)    B kernel->user, B user->kernel      socket buffer -> NIC
 //   mmap      mmap(2) once per segment            B user->kernel (write(2) copies     socket buffer -> NIC
 //             + 1 writev(2); faults separate        from the mapped pages)
+//             (major: not resident; minor: resident, not yet mapped); munmap(2)
+//             when the segment is closed or deleted
 //   sendfile  sendfile(2) per slice               B kernel->kernel; 0 with sgDma      socket buffer -> NIC;
 //                                                                                     page cache -> NIC with sgDma
-//   splice    pipe(2) once per model + 2 splice   0 (page references move)            page cache -> NIC
-//             per PIPE_BYTES chunk of the slice
+//   splice    pipe(2) once per model + 2 splice   0 into the pipe (page references    as sendfile
+//             per PIPE_BYTES chunk of the slice     move); pipe -> socket as sendfile
+//
+// sgDma is the broker's one scatter/gather assumption (broker/sg-dma.ts): TCP
+// gives the device page references only when it has NETIF_F_SG, else it copies
+// into socket buffers first, whether the pages came by sendfile or splice.
+// nativeAccounting infers native-sendfile's copies from the same assumption.
 //
 // Every mode: disk -> page cache DMA only for pages the read missed plus the
 // read-ahead it triggered; one disk DMA transfer per slice that read from disk
@@ -26,7 +33,7 @@
 // headerSyscalls/headerBytes (see accounting.ts).
 
 import { CopylessError } from '../errors.ts';
-import type { PageCache, PinHandle } from '../storage/page-cache.ts';
+import type { PageCache, PageReadResult, PinHandle } from '../storage/page-cache.ts';
 import { emptyAccounting, type FetchAccounting } from './accounting.ts';
 import { isModelledMode, type ModelledFetchMode } from './fetch-mode.ts';
 
@@ -73,26 +80,70 @@ interface SliceRead {
 }
 
 export class FetchModel {
-  /** segmentKey -> file id mapped: the model's own mapping table (mmap once per segment). */
-  private readonly mappings = new Map<string, number>();
+  /** File ids of the segments the model has mapped: its own mapping table (mmap once per segment, munmap when it goes). */
+  private readonly mappings = new Set<number>();
   /** The splice pipe, created on first use and reused, as a server keeps one per worker. */
   private pipeOpen = false;
 
-  constructor(private readonly pageCache: PageCache) {}
+  /**
+   * `onUnmap` is told of every munmap(2) (the broker adds it to the mmap
+   * mode's totals). A segment is unmapped when its file leaves the page cache,
+   * i.e. when the segment is closed or deleted.
+   */
+  constructor(
+    private readonly pageCache: PageCache,
+    private readonly o: { onUnmap?: () => void } = {},
+  ) {
+    pageCache.onFileUnregistered((fileId) => this.unmapSegment(fileId));
+  }
 
+  /** Serve with reads on the calling thread: for tools and tests. The broker uses serveAsync. */
   serve(mode: ModelledFetchMode, slices: SliceRef[], o: ServeOptions = {}): ServedFetch {
+    const acc = this.begin(mode, slices, o);
+    const reads: PageReadResult[] = [];
+    try {
+      for (const s of slices) reads.push(this.pageCache.read(s.fileId, s.position, s.length, readOptions(mode)));
+    } catch (e) {
+      for (const r of reads) if (r.pin) this.pageCache.release(r.pin);
+      throw e;
+    }
+    return this.finish(mode, slices, reads, o, acc);
+  }
+
+  /**
+   * Serve with the pages a fetch misses read from the files on libuv's
+   * threadpool (PageCache.readAsync): a cold fetch of many MiB never holds
+   * the event loop. The accounting is the same as serve's.
+   */
+  async serveAsync(mode: ModelledFetchMode, slices: SliceRef[], o: ServeOptions = {}): Promise<ServedFetch> {
+    const acc = this.begin(mode, slices, o);
+    const settled = await Promise.allSettled(slices.map((s) => this.pageCache.readAsync(s.fileId, s.position, s.length, readOptions(mode))));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const reads = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (failed) {
+      for (const r of reads) if (r.pin) this.pageCache.release(r.pin);
+      throw failed.reason;
+    }
+    return this.finish(mode, slices, reads, o, acc);
+  }
+
+  /** Checks the mode and, for mmap, maps each new segment and refuses a read past a file's end (before anything is read). */
+  private begin(mode: ModelledFetchMode, slices: SliceRef[], o: ServeOptions): FetchAccounting {
     if (!isModelledMode(mode)) {
       throw new CopylessError('INVALID_REQUEST', `fetch mode ${String(mode)} is not a modelled mode`, { field: 'fetchMode' });
     }
     const acc = emptyAccounting();
-    const pins: PinHandle[] = [];
-    const parts: Buffer[][] = [];
-    try {
-      for (const slice of slices) parts.push(this.serveSlice(mode, slice, o, acc, pins).parts);
-    } catch (e) {
-      for (const pin of pins) this.pageCache.release(pin);
-      throw e;
-    }
+    if (mode === 'mmap') for (const s of slices) this.mapForRead(s, o, acc);
+    return acc;
+  }
+
+  /** The parts and the accounting of a fetch whose slices have been read (reads[i] for slices[i]). */
+  private finish(mode: ModelledFetchMode, slices: SliceRef[], reads: PageReadResult[], o: ServeOptions, acc: FetchAccounting): ServedFetch {
+    const parts = reads.map((r) => this.serveSlice(mode, r, o, acc).parts);
+    // Every slice was read pinned, so no page could be reclaimed while the
+    // other slices were still loading; copy has its own buffers now.
+    if (mode === 'copy') for (const r of reads) if (r.pin) this.pageCache.release(r.pin);
+    const pins = mode === 'copy' ? [] : reads.flatMap((r) => (r.pin ? [r.pin] : []));
     // copy and mmap hand all slices to the socket in one writev(2).
     if ((mode === 'copy' || mode === 'mmap') && slices.length > 0) acc.syscalls += 1;
     acc.modeSwitches = 2 * acc.syscalls;
@@ -109,19 +160,25 @@ export class FetchModel {
     return { parts, accounting: acc, release };
   }
 
-  /** Segment deleted (or closed): its mapping goes away; a later fetch maps it again. */
-  unmapSegment(segmentKey: string): void {
-    this.mappings.delete(segmentKey);
+  /**
+   * munmap(2) of a segment the model mapped: called when its file leaves the
+   * page cache (the segment was closed or deleted), so mappings do not pile up
+   * and the call is counted. A later fetch of a reopened segment maps it anew.
+   */
+  unmapSegment(fileId: number): boolean {
+    if (!this.mappings.delete(fileId)) return false;
+    this.pageCache.unmapFile(fileId);
+    this.o.onUnmap?.();
+    return true;
   }
 
-  private serveSlice(mode: ModelledFetchMode, s: SliceRef, o: ServeOptions, acc: FetchAccounting, pins: PinHandle[]): SliceRead {
-    if (mode === 'mmap') this.mapForRead(s, o, acc);
-    const pin = mode !== 'copy';
-    const r = this.pageCache.read(s.fileId, s.position, s.length, { pin });
-    if (r.pin) {
-      pins.push(r.pin);
-      acc.pinnedPages += r.pin.pages;
-    }
+  /** Segments mapped now. */
+  get mappedSegments(): number {
+    return this.mappings.size;
+  }
+
+  private serveSlice(mode: ModelledFetchMode, r: PageReadResult, o: ServeOptions, acc: FetchAccounting): SliceRead {
+    if (r.pin && mode !== 'copy') acc.pinnedPages += r.pin.pages;
     acc.bytes += r.length;
     acc.pageCacheHits += r.hits;
     acc.pageCacheMisses += r.misses;
@@ -131,22 +188,20 @@ export class FetchModel {
       case 'copy':
         return copySlice(r.views, r.length, acc);
       case 'mmap':
-        acc.pageFaults += r.misses;
+        acc.majorFaults += r.misses;
+        acc.minorFaults += r.minorFaults;
+        acc.pageFaults += r.misses + r.minorFaults;
         addCopy(acc, 'cpuCopyBytesUserToKernel', r.length);
         addDma(acc, 'dmaBytesSocketToNic', r.length);
         return { parts: r.views, bytes: r.length };
       case 'sendfile':
         acc.syscalls += 1;
-        if (o.sgDma) addDma(acc, 'dmaBytesCacheToNic', r.length);
-        else {
-          addCopy(acc, 'cpuCopyBytesKernelToKernel', r.length);
-          addDma(acc, 'dmaBytesSocketToNic', r.length);
-        }
+        toSocket(acc, r.length, o.sgDma === true);
         return { parts: r.views, bytes: r.length };
       case 'splice':
         this.openPipe(acc);
         acc.syscalls += 2 * Math.max(1, Math.ceil(r.length / PIPE_BYTES));
-        addDma(acc, 'dmaBytesCacheToNic', r.length);
+        toSocket(acc, r.length, o.sgDma === true);
         return { parts: r.views, bytes: r.length };
     }
   }
@@ -159,8 +214,8 @@ export class FetchModel {
    * EOF and raises SIGBUS only from the next page on; the model is stricter.)
    */
   private mapForRead(s: SliceRef, o: ServeOptions, acc: FetchAccounting): void {
-    if (this.mappings.get(s.segmentKey) !== s.fileId) {
-      this.mappings.set(s.segmentKey, s.fileId);
+    if (!this.mappings.has(s.fileId)) {
+      this.mappings.add(s.fileId);
       acc.mmaps += 1;
       acc.syscalls += 1;
     }
@@ -182,6 +237,16 @@ export class FetchModel {
   }
 }
 
+/**
+ * Every mode reads pinned: the views must outlive the loads of the fetch's
+ * other slices (readAsync). copy then copies and unpins at once (its sends
+ * pin nothing); the others keep the pins until the bytes have left. mmap
+ * touches the pages through its mapping.
+ */
+function readOptions(mode: ModelledFetchMode): { pin: boolean; map: boolean } {
+  return { pin: true, map: mode === 'mmap' };
+}
+
 /** copy mode: pread(2) into a fresh user buffer (kernel->user), later written (user->kernel). */
 function copySlice(views: Buffer[], length: number, acc: FetchAccounting): SliceRead {
   acc.syscalls += 1;
@@ -192,6 +257,15 @@ function copySlice(views: Buffer[], length: number, acc: FetchAccounting): Slice
   addCopy(acc, 'cpuCopyBytesUserToKernel', length);
   addDma(acc, 'dmaBytesSocketToNic', length);
   return { parts: [buf], bytes: length };
+}
+
+/** Page-cache pages handed to TCP (sendfile, splice): gathered by the device with SG-DMA, else copied into socket buffers. */
+function toSocket(acc: FetchAccounting, bytes: number, sgDma: boolean): void {
+  if (sgDma) addDma(acc, 'dmaBytesCacheToNic', bytes);
+  else {
+    addCopy(acc, 'cpuCopyBytesKernelToKernel', bytes);
+    addDma(acc, 'dmaBytesSocketToNic', bytes);
+  }
 }
 
 type CopyField = 'cpuCopyBytesKernelToUser' | 'cpuCopyBytesUserToKernel' | 'cpuCopyBytesKernelToKernel';
@@ -215,24 +289,31 @@ function addDma(acc: FetchAccounting, field: DmaField, bytes: number): void {
  * Real counts from the addon mapped to the same fields. System calls are real
  * (every call the addon made: sendfile, pread, write for headers and records,
  * poll on EAGAIN). CPU copies are INFERRED from the calls used, not measured:
- * pread(2) copies kernel->user and write(2) copies user->kernel; sendfile(2) to
- * a TCP socket passes page references (no CPU copy on loopback or an SG/checksum
- * offload NIC). Page-cache and DMA fields stay 0: the real page cache and the
- * devices are not observed from user space.
+ * pread(2) copies kernel->user and write(2) copies user->kernel; sendfile(2)
+ * to a TCP socket passes page references when the device does scatter/gather
+ * and copies into socket buffers (kernel->kernel) when it does not: the same
+ * `sgDma` assumption the modelled modes use. Page-cache and DMA fields stay 0:
+ * the real page cache and the devices are not observed from user space.
  */
 export function nativeAccounting(
   mode: 'native-sendfile' | 'native-copy',
   real: { bytes: number; syscalls: number; sendfileCalls: number; writeCalls: number; preadCalls: number; pollCalls: number },
+  o: { sgDma: boolean },
 ): FetchAccounting {
   const acc = emptyAccounting();
   acc.bytes = real.bytes;
   acc.syscalls = real.syscalls;
   acc.modeSwitches = 2 * real.syscalls;
-  if (mode === 'native-copy' && real.bytes > 0) {
+  if (real.bytes === 0) return acc;
+  if (mode === 'native-copy') {
     acc.cpuCopies = 2 * real.preadCalls;
     acc.cpuCopyBytesKernelToUser = real.bytes;
     acc.cpuCopyBytesUserToKernel = real.bytes;
     acc.cpuCopyBytes = 2 * real.bytes;
+  } else if (!o.sgDma) {
+    acc.cpuCopies = real.sendfileCalls;
+    acc.cpuCopyBytesKernelToKernel = real.bytes;
+    acc.cpuCopyBytes = real.bytes;
   }
   return acc;
 }

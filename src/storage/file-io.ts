@@ -62,6 +62,21 @@ export function fsyncDir(dir: string): void {
   });
 }
 
+/**
+ * fsyncDir off the event loop (libuv's threadpool): for a segment created by a
+ * roll, on the produce path; a flush waits for it before reporting the
+ * segment durable. Rejects with the storage error.
+ */
+export function fsyncDirAsync(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (e: unknown) => reject(storageError('fsync', dir, e));
+    fs.open(dir, 'r', (e, fd) => {
+      if (e) return fail(e);
+      fs.fsync(fd, (syncError) => fs.close(fd, (closeError) => (syncError || closeError ? fail(syncError ?? closeError) : resolve())));
+    });
+  });
+}
+
 /** `mkdir -p` that fsyncs the parent of every directory it created; an existing `dir` costs one mkdir call. */
 export function mkdirDurable(dir: string): void {
   const first = io('create', dir, () => fs.mkdirSync(dir, { recursive: true }));

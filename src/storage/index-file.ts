@@ -17,6 +17,7 @@
 
 import fs from 'node:fs';
 import { assert, limitError } from '../errors.ts';
+import { fdatasyncAsync } from './file-io.ts';
 
 /** First in-memory capacity; it doubles up to maxEntries. */
 const INITIAL_CAPACITY_ENTRIES = 64;
@@ -39,6 +40,8 @@ export abstract class IndexFile {
   private fd: number;
   /** Entries already written to the file. */
   private writtenEntries = 0;
+  /** closeDurably is running: its fdatasync is on the threadpool and it will close the fd itself. */
+  private closing = false;
 
   protected constructor(o: { path: string; baseOffset: number; maxEntries: number; entryBytes: number; fd: number; mem?: Buffer; entries?: number }) {
     this.path = o.path;
@@ -121,15 +124,41 @@ export abstract class IndexFile {
 
   /** Writes what is pending and closes the file. */
   close(): void {
+    if (this.fd < 0 || this.closing) return;
     this.sync(false);
     fs.closeSync(this.fd);
     this.fd = -1;
   }
 
-  /** Closes and removes the file (segment deletion). */
+  /**
+   * A roll: writes what is pending, fdatasyncs off the event loop, then
+   * closes. The fd stays open until then, so `syncWhileClosing` can still make
+   * the file durable at once (a shutdown that cannot wait for the threadpool).
+   */
+  async closeDurably(): Promise<void> {
+    if (this.fd < 0 || this.closing) return;
+    this.sync(false);
+    this.closing = true;
+    try {
+      await fdatasyncAsync(this.fd);
+    } finally {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+      this.closing = false;
+    }
+  }
+
+  /** While closeDurably waits for its fdatasync: one more fdatasync, now, on the same fd. */
+  syncWhileClosing(): void {
+    if (this.closing) fs.fdatasyncSync(this.fd);
+  }
+
+  /** Closes and removes the file (segment deletion); a closeDurably in flight closes the fd itself. */
   delete(): void {
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
+    if (this.fd >= 0 && !this.closing) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
     fs.rmSync(this.path, { force: true });
   }
 

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { CopylessError } from '../errors.ts';
 import { PARTITIONS_MAX } from '../limits.ts';
 import { validateTopicName } from '../topic-name.ts';
-import { fsyncDir, io, mkdirDurable, writeFully } from './file-io.ts';
+import { fdatasyncAsync, fsyncDir, fsyncDirAsync, io, mkdirDurable, storageError, writeFully } from './file-io.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import { PartitionLog } from './log.ts';
 import type { PageCache } from './page-cache.ts';
@@ -89,6 +89,8 @@ export class LogManager {
   /** `-delete` directories to remove, and the removals running. */
   private readonly doomed = new Set<string>();
   private readonly purging = new Map<string, Promise<void>>();
+  /** The timer's checkpoint, written off the event loop; close waits for it before writing its own. */
+  private checkpointing: Promise<void> | null = null;
 
   constructor(o: LogManagerOptions) {
     this.dataDir = o.dataDir;
@@ -241,7 +243,7 @@ export class LogManager {
     };
     every(FLUSH_CHECK_INTERVAL_MS, () => this.flushDue());
     every(this.retentionCheckIntervalMs, () => this.applyRetention());
-    every(CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
+    every(CHECKPOINT_INTERVAL_MS, () => this.checkpointInBackground());
   }
 
   stop(): void {
@@ -272,12 +274,31 @@ export class LogManager {
   }
 
   /**
+   * The timer's checkpoint: the same file, written with the asynchronous fs
+   * calls so its fdatasync and directory fsync never hold the event loop
+   * while the broker serves. One at a time; a failure is logged, and the next
+   * one (or close) writes it again.
+   */
+  checkpointInBackground(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    for (const log of this.logs.values()) this.recoveryPoints.set(key(log.topic, log.partition), log.recoveryPoint);
+    const file = path.join(this.dataDir, RECOVERY_POINT_FILE);
+    this.checkpointing = writeAtomicallyAsync(file, formatCheckpoint(this.recoveryPoints))
+      .catch((e: unknown) => this.logger?.warn({ err: (e as Error)?.message ?? String(e), file }, 'recovery-point checkpoint failed'))
+      .finally(() => {
+        this.checkpointing = null;
+      });
+    return this.checkpointing;
+  }
+
+  /**
    * Flushes and closes every log, writes the recovery points, then, only after
    * that final flush and only when `cleanShutdown` (a failed start passes
    * false), the clean-shutdown marker. Waits for background removals.
    */
   async close(o: { cleanShutdown?: boolean } = {}): Promise<void> {
     this.stop();
+    await this.checkpointing;
     await Promise.all([...this.logs.values()].map((log) => log.flush()));
     for (const log of this.logs.values()) log.close();
     this.checkpoint();
@@ -333,4 +354,22 @@ function writeAtomically(file: string, text: string): void {
     fs.renameSync(tmp, file);
   });
   fsyncDir(path.dirname(file));
+}
+
+/** writeAtomically with the asynchronous fs calls (a temp file of its own, so a close's synchronous one cannot collide with it). */
+async function writeAtomicallyAsync(file: string, text: string): Promise<void> {
+  const tmp = `${file}.bg.tmp`;
+  try {
+    const handle = await fs.promises.open(tmp, 'w');
+    try {
+      await handle.writeFile(text);
+      await fdatasyncAsync(handle.fd);
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    throw storageError('write', file, e);
+  }
+  await fsyncDirAsync(path.dirname(file));
 }

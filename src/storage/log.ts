@@ -182,7 +182,7 @@ export class PartitionLog {
     segment.append(payload, batches, { indexIntervalBytes: this.config.indexIntervalBytes, nowMs });
     const records = next - baseOffset;
     this.appendedMessages += records;
-    if (this.appendedMessages - this.flushedMessages >= this.config.flushIntervalMessages) this.flushSync();
+    if (this.appendedMessages - this.flushedMessages >= this.config.flushIntervalMessages) this.flushInBackground('flushIntervalMessages');
     return { baseOffset, lastOffset: next - 1, records, bytes: payload.length, maxTimestamp, logStartOffset: this.logStartOffset };
   }
 
@@ -220,14 +220,18 @@ export class PartitionLog {
     return reason === null ? s : this.roll(reason);
   }
 
+  /** A roll on the produce path: nothing here waits for a disk (the index and directory fsyncs run off the event loop). */
   private roll(reason: string): Segment {
     const old = this.active;
-    old.onBecomeInactive();
+    old.onRolled().catch((e: unknown) => {
+      this.logger?.warn({ topic: this.topic, partition: this.partition, err: (e as Error)?.message ?? String(e) }, 'syncing the indexes of a rolled segment failed; recovery will check them');
+    });
     const next = Segment.create({
       dir: this.dir,
       baseOffset: old.nextOffset,
       pageCache: this.pageCache,
       indexBytesMax: this.config.indexBytesMax ?? INDEX_BYTES_MAX,
+      dirSync: 'background',
     });
     this.segs.push(next);
     this.logger?.info({ topic: this.topic, partition: this.partition, baseOffset: next.baseOffset, reason }, 'rolled segment');
@@ -274,7 +278,20 @@ export class PartitionLog {
     return flight.promise;
   }
 
-  /** flushIntervalMessages: a synchronous fsync on the append path, as Kafka's flush.messages does. */
+  /**
+   * flushIntervalMessages: the append starts a flush and returns. Kafka's
+   * flush.messages fsyncs inside the append; here that would hold the event
+   * loop (and every other client) for the whole fdatasync, so the fsync runs
+   * off the loop like every other flush, and acks=all is the way to wait for it.
+   * A failure is logged; the data stays unflushed and the next flush retries.
+   */
+  private flushInBackground(why: string): void {
+    this.flush().catch((e: unknown) => {
+      this.logger?.warn({ topic: this.topic, partition: this.partition, why, err: (e as Error)?.message ?? String(e) }, 'background flush failed');
+    });
+  }
+
+  /** Close only: a synchronous fdatasync of every segment with unflushed bytes. */
   private flushSync(): void {
     const target = this.logEndOffset;
     for (const s of this.segs) if (s.flushedBytes < s.sizeBytes) s.flushSync();
@@ -298,9 +315,10 @@ export class PartitionLog {
 
   /**
    * The bytes to serve from `offset`: a slice of one segment starting at the
-   * batch that holds it, bounded by maxBytes (with minOneBatch, default true,
-   * at least one whole batch). Null at the log end; OFFSET_OUT_OF_RANGE below
-   * the log start or above the end. The caller must release() the slice.
+   * batch that holds it, the whole batches that fit in maxBytes (with
+   * minOneBatch, default true, at least one whole batch; without it, possibly
+   * empty). Null at the log end; OFFSET_OUT_OF_RANGE below the log start or
+   * above the end. The caller must release() the slice.
    */
   read(offset: number, maxBytes: number, o: { minOneBatch?: boolean } = {}): LogSlice | null {
     this.checkOpen();

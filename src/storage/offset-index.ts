@@ -94,6 +94,22 @@ export class OffsetIndex extends IndexFile {
     return i < 0 ? 0 : this.mem.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES + POSITION_FIELD_OFFSET);
   }
 
+  /** The position of the last entry at or before byte `position` (a batch start), or 0: where a scan for the last batch boundary before `position` starts. */
+  floorPosition(position: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = this.mem.readInt32BE(mid * OFFSET_INDEX_ENTRY_BYTES + POSITION_FIELD_OFFSET);
+      if (p <= position) {
+        found = p;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
   /** Drops the entries with offset >= `offset` (the log is being truncated there). */
   truncateTo(offset: number): void {
     const i = this.floorIndex(offset, true);

@@ -21,15 +21,30 @@
 //   - pages referenced by in-flight zero-copy sends are pinned and not reclaimed.
 //
 // What the model simplifies:
-//   - no real I/O latency: a miss is one synchronous pread(2)/preadv(2) per
-//     contiguous run of missing pages (read-ahead included), async read-ahead
-//     is read at once;
-//   - write-back is per file: "writing back" a file is one fdatasync(2) of its
-//     fd, after which all of its dirty pages are clean (the caller already wrote
-//     the bytes with write(2), so only the durability step is left to model);
+//   - no modelled I/O latency: a miss is one pread(2)/preadv(2) of the real
+//     file per contiguous run of missing pages (read-ahead included), on the
+//     caller's thread for read() (small lookups) and on libuv's threadpool for
+//     readAsync() (fetches: the frames are pinned and LOCKED meanwhile, like
+//     PG_locked, and other readers wait for the load); async read-ahead is
+//     read with the request;
+//   - write-back is bookkeeping only, and per file: "writing back" a file
+//     marks all of its dirty pages clean and counts them (writeBackPages,
+//     writeBackBytes). It makes no system call. The caller already wrote the
+//     bytes to the real file with write(2), and the real kernel writes that
+//     file's pages back by itself with its own flusher threads; a simulated
+//     fdatasync on top would only stall the event loop (it once did: tens of
+//     ms per flusher pass). Real durability comes from the callers' own
+//     fdatasync(2) (a log flush: acks=all, the flush policy, close), which they
+//     report with markClean(): a real fdatasync writes the file's dirty pages
+//     back, so the model cleans them too, and counts the fsync (fsyncs,
+//     fsyncBytes). So a dirty simulated page means "the simulated kernel has not
+//     written it back yet", not "not on disk";
+//   - the writer is never slowed down: the kernel sleeps a writer past
+//     dirty_ratio in balance_dirty_pages(); the model writes back (bookkeeping)
+//     and counts a throttle event instead;
 //   - reclaim evicts exactly as many pages as an allocation needs (the kernel
 //     reclaims in batches between watermarks) and writes a dirty victim's file
-//     back synchronously (the kernel defers that to the flusher);
+//     back at once (the kernel defers that to the flusher);
 //   - inactive_is_low is `active > inactive` (the kernel's ratio for < 1 GiB);
 //   - no shadow entries / refault detection, no mmap fault-around, no
 //     per-cgroup LRUs, one "node";
@@ -66,12 +81,6 @@ export interface PageCacheOptions {
   dirtyWritebackMs?: number;
   /** Clock; tests inject a fake. */
   now?: () => number;
-  /**
-   * Told about a write-back the flusher timer could not do (a failed
-   * fdatasync). The timer never throws: the pages stay dirty and the next
-   * tick retries. Meant for a logger callback. Default: ignored (still counted in stats()).
-   */
-  onError?: (e: Error) => void;
 }
 
 /** Bits of one entry of pageStates(): what the cache holds for one page of a file. */
@@ -94,6 +103,8 @@ export interface PageReadResult {
   misses: number;
   /** Extra pages loaded speculatively beyond the request by this read. */
   readAheadPages: number;
+  /** With opts.map: touched pages that were resident but not yet mapped (minor faults; the misses are the major ones). */
+  minorFaults: number;
   /** Bytes read from the backing file by this read (misses + read-ahead). */
   diskReadBytes: number;
   /** With opts.pin, the touched pages stay pinned (never evicted) until release(pin). */
@@ -111,11 +122,15 @@ export interface PageCacheCounters {
   evictionsDirty: number;
   promotions: number;
   demotions: number;
+  /** Dirty pages the model turned clean, whatever the cause (flusher, throttling, reclaim, drop, close, a real fdatasync). */
   writeBackPages: number;
+  /** The file bytes those pages held. */
+  writeBackBytes: number;
+  /** Real fdatasync(2) calls of cached files, reported by their callers (markClean); the cache itself never syncs. */
   fsyncs: number;
+  /** Bytes those fdatasyncs made durable: each caller's count of bytes appended since its previous one. */
+  fsyncBytes: number;
   throttleEvents: number;
-  /** fdatasyncs the cache ran itself (flusher, throttling, reclaim, writeBackFile, close) that failed. */
-  writeBackErrors: number;
 }
 
 export interface PageCacheStats extends PageCacheCounters {
@@ -127,8 +142,6 @@ export interface PageCacheStats extends PageCacheCounters {
   pinnedPages: number;
   /** hits / (hits + misses); 0 before the first lookup. */
   hitRatio: number;
-  /** Message of the last failed write-back (see writeBackErrors), null until one fails. */
-  lastWriteBackError: string | null;
 }
 
 /** Kernel defaults (/proc/sys/vm) the options fall back to. */
@@ -167,8 +180,28 @@ class Pin implements PinHandle {
 function zeroCounters(): PageCacheCounters {
   return {
     hits: 0, misses: 0, readAheadPages: 0, readAheadUsed: 0, readAheadWasted: 0, evictionsClean: 0,
-    evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, fsyncs: 0, throttleEvents: 0, writeBackErrors: 0,
+    evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, writeBackBytes: 0, fsyncs: 0, fsyncBytes: 0, throttleEvents: 0,
   };
+}
+
+/** How a read behaves; see read() and readAsync(). */
+export interface ReadOptions {
+  /** Keep the touched pages pinned (never evicted) until release(result.pin). */
+  pin?: boolean;
+  /**
+   * A metadata lookup (batch headers), like a read with POSIX_FADV_NOREUSE:
+   * counted as hits and misses, missing pages loaded, but no page is marked
+   * accessed, no read-ahead is planned and the file's read-ahead state is left
+   * alone, so the lists and read-ahead see only the reads that serve records.
+   */
+  noReuse?: boolean;
+  /**
+   * The read is a touch of the pages through the fetch model's mmap of the
+   * file: a resident page not yet mapped takes a minor fault (counted in
+   * minorFaults), and every page touched is mapped from then on (MAPPED) until
+   * unmapFile or its eviction (reclaim unmaps a page before freeing it).
+   */
+  map?: boolean;
 }
 
 /** Per-read scratch state shared by the phases of read(). */
@@ -176,12 +209,24 @@ interface ReadWork {
   file: CachedFile;
   first: number;
   last: number;
+  noReuse: boolean;
+  map: boolean;
   /** Frames temporarily pinned so the read's own allocations cannot evict them. */
   pinned: number[];
   hits: number;
+  minorFaults: number;
   misses: number;
   readAheadPages: number;
   diskReadBytes: number;
+  /** readAsync: loads this read waits for (its own, and other reads' of pages it needs). */
+  loads: Promise<void>[] | null;
+}
+
+/** A run of frames being filled from the file: pStart is the page of frames[0]. */
+interface LoadRun {
+  file: CachedFile;
+  pStart: number;
+  frames: number[];
 }
 
 export class PageCache {
@@ -193,8 +238,6 @@ export class PageCache {
   readonly dirtyExpireMs: number;
   readonly dirtyWritebackMs: number;
   private readonly now: () => number;
-  private readonly onError: (e: Error) => void;
-  private lastWriteBackError: string | null = null;
   private readonly arena: FrameArena;
   private readonly free: FrameList;
   /** The inactive list; with policy 'lru' the one and only list. */
@@ -206,6 +249,9 @@ export class PageCache {
   private pinnedPages = 0;
   private counters = zeroCounters();
   private timer: NodeJS.Timeout | null = null;
+  /** Frames LOCKED by a load on the threadpool -> that load, so a second reader waits for it instead of reading again. */
+  private readonly loading = new Map<number, Promise<void>>();
+  private readonly unregisterListeners: Array<(fileId: number) => void> = [];
 
   constructor(opts: PageCacheOptions) {
     const o = validateOptions(opts);
@@ -217,7 +263,6 @@ export class PageCache {
     this.dirtyExpireMs = o.dirtyExpireMs;
     this.dirtyWritebackMs = o.dirtyWritebackMs;
     this.now = o.now;
-    this.onError = o.onError;
     this.arena = new FrameArena(this.capacityPages);
     this.free = new FrameList(this.arena.links);
     this.inactive = new FrameList(this.arena.links);
@@ -246,12 +291,29 @@ export class PageCache {
     file.size = size;
   }
 
-  /** writeBack: true on close (dirty pages written back first), false when the file is deleted (pages discarded). */
+  /** writeBack: true on close (dirty pages written back first, as bookkeeping), false when the file is deleted (pages discarded). */
   unregisterFile(fileId: number, opts: { writeBack: boolean }): void {
     const file = this.fileOf(fileId);
     if (opts.writeBack && file.dirtyPages > 0) this.writeBack(file);
     this.truncatePages(file, 0);
     this.files.delete(fileId);
+    for (const listener of this.unregisterListeners) listener(fileId);
+  }
+
+  /** Told the id of every file unregistered from now on (its segment was closed or deleted), e.g. to drop a mapping of it. */
+  onFileUnregistered(listener: (fileId: number) => void): void {
+    this.unregisterListeners.push(listener);
+  }
+
+  /** munmap(2) of the file: its pages lose their mapping (the next touch through a new mapping faults again). A file no longer registered has nothing to unmap. */
+  unmapFile(fileId: number): void {
+    const file = this.files.get(fileId);
+    if (!file) return; // unregistered: its pages are gone already
+    const a = this.arena;
+    for (let p = 0; p < file.table.length; p++) {
+      const f = file.table[p];
+      if (f !== NIL) a.flags[f] &= ~Flag.MAPPED;
+    }
   }
 
   /** The size the cache knows for the file (registered, then kept by setFileSize and writes). */
@@ -284,25 +346,63 @@ export class PageCache {
 
   // ---------------------------------------------------------------- read
 
-  read(fileId: number, position: number, length: number, opts: { pin?: boolean } = {}): PageReadResult {
-    const file = this.fileOf(fileId);
-    checkNonNegativeInt(position, 'position');
-    checkNonNegativeInt(length, 'length');
-    const end = Math.min(position + length, file.size);
-    if (end <= position) return emptyRead(opts.pin === true);
-    const first = Math.floor(position / PAGE_BYTES);
-    const last = Math.floor((end - 1) / PAGE_BYTES);
-    const w: ReadWork = { file, first, last, pinned: [], hits: 0, misses: 0, readAheadPages: 0, diskReadBytes: 0 };
+  /**
+   * [position, position+length) of the file, clipped to its size. Missing
+   * pages (and read-ahead) are read from the file synchronously, on the
+   * caller's thread: meant for small reads (batch headers, a partial page).
+   * Bulk reads on the serving path use readAsync.
+   */
+  read(fileId: number, position: number, length: number, opts: ReadOptions = {}): PageReadResult {
+    const w = this.startRead(fileId, position, length, opts, false);
+    if (!w) return emptyRead(opts.pin === true);
     let keepPins = false;
     try {
       const { missing, hitMarker } = this.pinResident(w);
       if (missing > 0 || hitMarker) this.fill(w, hitMarker);
-      const result = this.collect(w, position, end, opts.pin === true);
+      const result = this.collect(w, position, Math.min(position + length, w.file.size), opts.pin === true);
       keepPins = opts.pin === true;
       return result;
     } finally {
       if (!keepPins) for (const f of w.pinned) this.unpin(f);
     }
+  }
+
+  /**
+   * read(), with the missing pages read from the file on libuv's threadpool
+   * (a cold fetch of up to FETCH_BYTES_MAX no longer holds the event loop).
+   * The bookkeeping is the same and happens on the caller's thread: frames are
+   * allocated, pinned and LOCKED at once, the bytes arrive later, and the
+   * pages are touched and the views built once every load has ended. A page
+   * another read is loading is waited for, not read twice (the kernel's
+   * lock_page on a page under I/O), and counts as a hit.
+   */
+  async readAsync(fileId: number, position: number, length: number, opts: ReadOptions = {}): Promise<PageReadResult> {
+    const w = this.startRead(fileId, position, length, opts, true);
+    if (!w) return emptyRead(opts.pin === true);
+    let keepPins = false;
+    try {
+      const { missing, hitMarker } = this.pinResident(w);
+      if (missing > 0 || hitMarker) this.fill(w, hitMarker);
+      await Promise.all(w.loads!);
+      const result = this.collect(w, position, Math.min(position + length, w.file.size), opts.pin === true);
+      keepPins = opts.pin === true;
+      return result;
+    } finally {
+      if (!keepPins) for (const f of w.pinned) this.unpin(f);
+    }
+  }
+
+  /** The read's scratch state, or null when nothing of the file lies in the range. */
+  private startRead(fileId: number, position: number, length: number, opts: ReadOptions, async: boolean): ReadWork | null {
+    const file = this.fileOf(fileId);
+    checkNonNegativeInt(position, 'position');
+    checkNonNegativeInt(length, 'length');
+    const end = Math.min(position + length, file.size);
+    if (end <= position) return null;
+    return {
+      file, first: Math.floor(position / PAGE_BYTES), last: Math.floor((end - 1) / PAGE_BYTES), noReuse: opts.noReuse === true,
+      map: opts.map === true, pinned: [], hits: 0, minorFaults: 0, misses: 0, readAheadPages: 0, diskReadBytes: 0, loads: async ? [] : null,
+    };
   }
 
   release(pin: PinHandle): void {
@@ -311,7 +411,11 @@ export class PageCache {
     for (const f of pin.frames) this.unpin(f);
   }
 
-  /** Phase 1: pin the requested pages already resident, count hits, find misses and the read-ahead marker. */
+  /**
+   * Phase 1: pin the requested pages already resident, count hits, find
+   * misses and the read-ahead marker. An async read also takes a page another
+   * load is filling (LOCKED) as resident, and waits for that load.
+   */
   private pinResident(w: ReadWork): { missing: number; hitMarker: boolean } {
     const { table, size } = w.file;
     const a = this.arena;
@@ -319,11 +423,14 @@ export class PageCache {
     let hitMarker = false;
     for (let p = w.first; p <= w.last; p++) {
       const f = p < table.length ? table[p] : NIL;
-      if (f === NIL || a.validBytes[f] < pageBytesAt(size, p)) {
+      const loading = f !== NIL && w.loads !== null ? this.loading.get(f) : undefined;
+      if (loading) w.loads!.push(loading);
+      else if (f === NIL || a.validBytes[f] < pageBytesAt(size, p)) {
         missing++;
         continue;
       }
       w.hits++;
+      if (w.map && !(a.flags[f] & Flag.MAPPED)) w.minorFaults++;
       this.pin(f);
       w.pinned.push(f);
       if (a.flags[f] & Flag.READAHEAD) {
@@ -335,17 +442,21 @@ export class PageCache {
     return { missing, hitMarker };
   }
 
-  /** Phase 2: plan read-ahead and read every missing run of [first, last] ∪ window from the file. */
+  /**
+   * Phase 2: plan read-ahead and read every missing run of [first, last] ∪
+   * window from the file (a noReuse lookup: the request only, no read-ahead).
+   * An async read skips pages another load is filling.
+   */
   private fill(w: ReadWork, hitMarker: boolean): void {
     const { file } = w;
     const filePages = pagesFor(file.size);
-    const window = file.ra.plan(w.first, w.last, hitMarker, this.readAheadMaxPages);
+    const window = w.noReuse ? null : file.ra.plan(w.first, w.last, hitMarker, this.readAheadMaxPages);
     const wStart = window ? Math.max(window.start, w.last + 1) : w.last + 1;
     const wEnd = window ? Math.min(window.end, filePages) : w.last + 1;
     const stop = Math.max(w.last + 1, wEnd);
     let runStart = -1;
     for (let p = w.first; p <= stop; p++) {
-      const wanted = p < stop && (p <= w.last || p >= wStart) && !this.isUpToDate(file, p);
+      const wanted = p < stop && (p <= w.last || p >= wStart) && !this.isUpToDate(file, p) && !(w.loads && this.isLoading(file, p));
       if (wanted && runStart < 0) runStart = p;
       if (!wanted && runStart >= 0) {
         this.loadRun(w, runStart, p);
@@ -359,7 +470,16 @@ export class PageCache {
     return f !== NIL && this.arena.validBytes[f] >= pageBytesAt(file.size, p);
   }
 
-  /** Read pages [pStart, pEnd) from the file in one preadv(2); pages past w.last are read-ahead. */
+  private isLoading(file: CachedFile, p: number): boolean {
+    const f = p < file.table.length ? file.table[p] : NIL;
+    return f !== NIL && (this.arena.flags[f] & Flag.LOCKED) !== 0;
+  }
+
+  /**
+   * Read pages [pStart, pEnd) from the file in one preadv(2); pages past
+   * w.last are read-ahead. A sync read reads now; an async one pins and LOCKs
+   * every frame of the run and reads on the threadpool (w.loads).
+   */
   private loadRun(w: ReadWork, pStart: number, pEnd: number): void {
     const { file } = w;
     const a = this.arena;
@@ -369,13 +489,13 @@ export class PageCache {
     const stale: number[] = [];
     for (let p = pStart; p < pEnd; p++) if (file.table[p] !== NIL) stale.push(file.table[p]);
     for (const f of stale) this.pin(f);
-    const frames: number[] = [];
+    const run: LoadRun = { file, pStart, frames: [] };
     try {
       this.ensureFree(pEnd - pStart - stale.length);
       for (let p = pStart; p < pEnd; p++) {
         let f = file.table[p];
         if (f === NIL) f = this.attach(file, p, p > 0 ? file.table[p - 1] : NIL);
-        frames.push(f);
+        run.frames.push(f);
         if (p <= w.last) {
           this.pin(f);
           w.pinned.push(f);
@@ -385,18 +505,63 @@ export class PageCache {
           w.readAheadPages++;
         }
       }
+      if (w.loads) this.lockRun(run);
     } finally {
       for (const f of stale) this.unpin(f);
     }
-    const bytesRead = this.preadFrames(file, frames, pStart);
-    w.diskReadBytes += bytesRead;
-    for (let i = 0; i < frames.length; i++) {
-      a.validBytes[frames[i]] = Math.max(0, Math.min(PAGE_BYTES, bytesRead - i * PAGE_BYTES));
+    if (!w.loads) {
+      const bytesRead = readFramesSync(file, this.frameViews(run.frames), pStart * PAGE_BYTES);
+      w.diskReadBytes += bytesRead;
+      this.setValid(run, bytesRead);
+      return;
+    }
+    const load = readFramesAsync(file, this.frameViews(run.frames), pStart * PAGE_BYTES).then(
+      (bytesRead) => {
+        w.diskReadBytes += bytesRead;
+        this.setValid(run, bytesRead);
+        this.unlockRun(run);
+      },
+      (e: unknown) => {
+        this.unlockRun(run);
+        throw e;
+      },
+    );
+    for (const f of run.frames) this.loading.set(f, load);
+    w.loads.push(load);
+  }
+
+  /** While a run is read on the threadpool its frames are pinned (never evicted or reused) and LOCKED. */
+  private lockRun(run: LoadRun): void {
+    for (const f of run.frames) {
+      this.pin(f);
+      this.arena.flags[f] |= Flag.LOCKED;
     }
   }
 
-  /** One preadv(2) into the frames (coalesced into adjacent views). Returns bytes read. */
-  private preadFrames(file: CachedFile, frames: number[], pStart: number): number {
+  private unlockRun(run: LoadRun): void {
+    for (const f of run.frames) {
+      this.arena.flags[f] &= ~Flag.LOCKED;
+      this.loading.delete(f);
+      this.unpin(f);
+    }
+  }
+
+  /**
+   * Bytes read into each frame of the run. Never lowered: while an async load
+   * was under way an append may have filled the file's last page further (a
+   * write into a page whose head is not cached reads the page itself first).
+   */
+  private setValid(run: LoadRun, bytesRead: number): void {
+    const a = this.arena;
+    for (let i = 0; i < run.frames.length; i++) {
+      const f = run.frames[i];
+      if (a.flags[f] & Flag.ORPHAN) continue;
+      a.validBytes[f] = Math.max(a.validBytes[f], Math.min(PAGE_BYTES, Math.max(0, bytesRead - i * PAGE_BYTES)));
+    }
+  }
+
+  /** The frames as few Buffers: adjacent frames coalesced into one view (the iovecs of one preadv). */
+  private frameViews(frames: number[]): Buffer[] {
     const bufs: Buffer[] = [];
     let runFirst = frames[0];
     let runLength = 1;
@@ -409,20 +574,14 @@ export class PageCache {
       runFirst = frames[i];
       runLength = 1;
     }
-    try {
-      return bufs.length === 1
-        ? fs.readSync(file.fd, bufs[0], 0, bufs[0].length, pStart * PAGE_BYTES)
-        : fs.readvSync(file.fd, bufs, pStart * PAGE_BYTES);
-    } catch (e) {
-      throw storageError(file, 'read', e);
-    }
+    return bufs;
   }
 
   /** Phase 3: touch the pages in order (LRU bookkeeping) and build the coalesced views. */
   private collect(w: ReadWork, position: number, end: number, pin: boolean): PageReadResult {
     const { file } = w;
     const a = this.arena;
-    const skipFirstAccess = this.policy === 'two-list' && w.first === file.ra.prevLastPage;
+    const skipFirstAccess = w.noReuse || (this.policy === 'two-list' && w.first === file.ra.prevLastPage);
     const views: Buffer[] = [];
     let length = 0;
     let runFirst = NIL;
@@ -433,7 +592,8 @@ export class PageCache {
       const f = file.table[p];
       // The kernel marks a folio accessed once per read(2) even if consecutive
       // reads start in the folio the previous one ended in (pos_same_folio).
-      if (!(skipFirstAccess && p === w.first)) this.touch(f);
+      if (!w.noReuse && !(skipFirstAccess && p === w.first)) this.touch(f);
+      if (w.map) a.flags[f] |= Flag.MAPPED;
       const from = p === w.first ? position - p * PAGE_BYTES : 0;
       const to = Math.min(a.validBytes[f], p === w.last ? end - p * PAGE_BYTES : PAGE_BYTES);
       if (prev !== NIL && a.adjacent(prev, f) && runTo === (f - runFirst) * PAGE_BYTES) {
@@ -449,13 +609,13 @@ export class PageCache {
       if (to < PAGE_BYTES && p < w.last) break; // the real file is shorter than its registered size
     }
     if (runFirst !== NIL) views.push(a.view(runFirst, runFrom, runTo));
-    file.ra.prevLastPage = w.last;
+    if (!w.noReuse) file.ra.prevLastPage = w.last;
     this.counters.hits += w.hits;
     this.counters.misses += w.misses;
     this.counters.readAheadPages += w.readAheadPages;
     return {
       views, length, pages: w.last - w.first + 1, hits: w.hits, misses: w.misses, readAheadPages: w.readAheadPages,
-      diskReadBytes: w.diskReadBytes, pin: pin ? new Pin(Int32Array.from(w.pinned)) : null,
+      minorFaults: w.minorFaults, diskReadBytes: w.diskReadBytes, pin: pin ? new Pin(Int32Array.from(w.pinned)) : null,
     };
   }
 
@@ -546,7 +706,8 @@ export class PageCache {
   /**
    * balance_dirty_pages(): above dirtyRatio the writer itself writes back the
    * files holding the oldest dirty pages until dirty memory is down to the
-   * background threshold. (The kernel sleeps the writer while flushers work.)
+   * background threshold. (The kernel sleeps the writer while flushers work;
+   * here it is bookkeeping and a count, see the file comment.)
    */
   private throttle(): boolean {
     if (this.dirtyPages <= this.dirtyLimitPages) return false;
@@ -557,27 +718,28 @@ export class PageCache {
 
   // ---------------------------------------------------------------- write-back
 
-  writeBackFile(fileId: number): number {
-    const file = this.fileOf(fileId);
-    return file.dirtyPages > 0 ? this.writeBack(file) : 0;
-  }
-
-  /** The caller did an (async) fdatasync itself: pages wholly below uptoPosition are clean; counts one fsync. */
-  markClean(fileId: number, uptoPosition: number): number {
+  /**
+   * The caller ran a real fdatasync(2) of the file, which covered everything
+   * below `uptoPosition` (the size it captured before the call), `fsyncBytes`
+   * of it new since its previous one. Counts the fsync and cleans the pages
+   * wholly below the position (the kernel wrote them back as part of the call).
+   */
+  markClean(fileId: number, uptoPosition: number, fsyncBytes = 0): number {
     const file = this.fileOf(fileId);
     checkNonNegativeInt(uptoPosition, 'uptoPosition');
+    checkNonNegativeInt(fsyncBytes, 'fsyncBytes');
     this.counters.fsyncs++;
+    this.counters.fsyncBytes += fsyncBytes;
     const a = this.arena;
     let cleaned = 0;
     const stop = Math.min(file.table.length, pagesFor(uptoPosition));
     for (let p = file.dirtyLowPage; p < stop && file.dirtyPages > 0; p++) {
       const f = file.table[p];
       if (f !== NIL && a.flags[f] & Flag.DIRTY && p * PAGE_BYTES + a.validBytes[f] <= uptoPosition) {
-        this.clean(file, f);
+        this.cleanWrittenBack(file, f);
         cleaned++;
       }
     }
-    this.counters.writeBackPages += cleaned;
     this.rescanDirty(file);
     return cleaned;
   }
@@ -591,31 +753,11 @@ export class PageCache {
     this.writeBackDownTo(this.dirtyBackgroundPages);
   }
 
-  /** Runs flushTick every dirtyWritebackMs; a failure is counted and reported to onError, never thrown from the timer. */
+  /** Runs flushTick every dirtyWritebackMs (bookkeeping only: it makes no system call and cannot fail). */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.timerTick(), this.dirtyWritebackMs);
+    this.timer = setInterval(() => this.flushTick(), this.dirtyWritebackMs);
     this.timer.unref();
-  }
-
-  /**
-   * A throw from a timer callback would be an uncaught exception and end the
-   * broker. The kernel's flusher records a failed write-back on the file (to
-   * be reported by the next fsync) and carries on; this one counts it
-   * (writeBack), reports it to onError and keeps the pages dirty, so the next
-   * tick retries.
-   */
-  private timerTick(): void {
-    try {
-      this.flushTick();
-    } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      try {
-        this.onError(err);
-      } catch {
-        // a failing reporter must not take the timer down either
-      }
-    }
   }
 
   stop(): void {
@@ -623,7 +765,7 @@ export class PageCache {
     this.timer = null;
   }
 
-  /** `sync; echo 1 > /proc/sys/vm/drop_caches`: write back, then drop every unpinned page. */
+  /** `sync; echo 1 > /proc/sys/vm/drop_caches`: write back (bookkeeping), then drop every unpinned page. */
   dropCaches(): number {
     for (const file of this.files.values()) if (file.dirtyPages > 0) this.writeBack(file);
     let dropped = 0;
@@ -651,31 +793,29 @@ export class PageCache {
     }
   }
 
-  /** fdatasync the file and mark all of its dirty pages clean. */
+  /** Write-back as bookkeeping (see the file comment): every dirty page of the file becomes clean, and is counted. */
   private writeBack(file: CachedFile): number {
-    try {
-      fs.fdatasyncSync(file.fd);
-    } catch (e) {
-      const err = storageError(file, 'fdatasync', e);
-      this.counters.writeBackErrors++;
-      this.lastWriteBackError = err.message;
-      throw err;
-    }
-    this.counters.fsyncs++;
     const a = this.arena;
     let cleaned = 0;
     for (let p = file.dirtyLowPage; p < file.table.length && file.dirtyPages > 0; p++) {
       const f = file.table[p];
       if (f !== NIL && a.flags[f] & Flag.DIRTY) {
-        this.clean(file, f);
+        this.cleanWrittenBack(file, f);
         cleaned++;
       }
     }
-    this.counters.writeBackPages += cleaned;
     this.rescanDirty(file);
     return cleaned;
   }
 
+  /** A dirty page written back: clean, and counted in writeBackPages/writeBackBytes. */
+  private cleanWrittenBack(file: CachedFile, f: number): void {
+    this.clean(file, f);
+    this.counters.writeBackPages++;
+    this.counters.writeBackBytes += this.arena.validBytes[f];
+  }
+
+  /** Drop the dirty state (written back, or discarded with a truncated or deleted file). */
   private clean(file: CachedFile, f: number): void {
     this.arena.flags[f] &= ~Flag.DIRTY;
     this.dirtyPages--;
@@ -895,7 +1035,6 @@ export class PageCache {
       pinnedPages: this.pinnedPages,
       hitRatio: lookups === 0 ? 0 : c.hits / lookups,
       ...c,
-      lastWriteBackError: this.lastWriteBackError,
     };
   }
 
@@ -966,9 +1105,27 @@ function ensureTable(file: CachedFile, page: number): void {
   file.table = growInt32(file.table, n, NIL);
 }
 
+/** One pread(2)/preadv(2) of `bufs` at `position`, on this thread. Returns the bytes read (less at the file's end). */
+function readFramesSync(file: CachedFile, bufs: Buffer[], position: number): number {
+  try {
+    return bufs.length === 1 ? fs.readSync(file.fd, bufs[0], 0, bufs[0].length, position) : fs.readvSync(file.fd, bufs, position);
+  } catch (e) {
+    throw storageError(file, 'read', e);
+  }
+}
+
+/** The same read on libuv's threadpool. */
+function readFramesAsync(file: CachedFile, bufs: Buffer[], position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const done = (e: NodeJS.ErrnoException | null, bytesRead: number) => (e ? reject(storageError(file, 'read', e)) : resolve(bytesRead));
+    if (bufs.length === 1) fs.read(file.fd, bufs[0], 0, bufs[0].length, position, done);
+    else fs.readv(file.fd, bufs, position, done);
+  });
+}
+
 function emptyRead(pin: boolean): PageReadResult {
   return {
-    views: [], length: 0, pages: 0, hits: 0, misses: 0, readAheadPages: 0, diskReadBytes: 0,
+    views: [], length: 0, pages: 0, hits: 0, misses: 0, readAheadPages: 0, minorFaults: 0, diskReadBytes: 0,
     pin: pin ? new Pin(new Int32Array(0)) : null,
   };
 }
@@ -988,9 +1145,6 @@ function configError(field: string, why: string): CopylessError {
   return new CopylessError('INVALID_CONFIG', `${field} ${why}`, { field });
 }
 
-/** Default onError: a flusher failure is still counted in stats(). */
-function ignoreError(_e: Error): void {}
-
 function validateOptions(opts: PageCacheOptions): Required<PageCacheOptions> {
   const o = {
     policy: 'two-list' as CachePolicy,
@@ -1000,7 +1154,6 @@ function validateOptions(opts: PageCacheOptions): Required<PageCacheOptions> {
     dirtyExpireMs: DIRTY_EXPIRE_MS_DEFAULT,
     dirtyWritebackMs: DIRTY_WRITEBACK_MS_DEFAULT,
     now: Date.now,
-    onError: ignoreError,
     ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
   } as Required<PageCacheOptions>;
   const cap = o.capacityBytes;

@@ -129,8 +129,7 @@ export function recoverSegment(segment: Segment, o: { indexIntervalBytes: number
     o.logger?.warn({ segment: segment.logPath, position, truncatedBytes: truncated, problem }, 'truncating a torn or corrupt segment tail');
     segment.truncateBytes(position);
   }
-  io('fdatasync', segment.logPath, () => fs.fdatasyncSync(segment.fd));
-  segment.flushedBytes = position;
+  segment.syncRecovered();
   return truncated;
 }
 

@@ -5,13 +5,15 @@
 //
 // Writes: an append pwrite(2)s the bytes to the .log at the segment's end (so
 // they sit in the OS page cache, safe from a process crash) and copies them
-// into the simulated page cache, where they stay dirty until an fdatasync of
-// the file (a log flush, the simulated flusher, throttling, reclaim or close);
-// a failed append is cut back out of both. Creating a segment fsyncs the
+// into the simulated page cache, where they stay dirty until the simulated
+// kernel writes them back (bookkeeping: its flusher, throttling, reclaim) or a
+// real fdatasync of the file (a flush: acks=all, the flush policy, close)
+// cleans them; a failed append is cut back out of both. Every real fdatasync
+// of the .log is reported to the page cache (markClean), which counts it. Creating a segment fsyncs the
 // partition directory, so its directory entry is as durable as its bytes.
-// Reads: the forward scan from an index entry reads batch headers through the
+// Reads: the forward scans from an index entry read batch headers through the
 // simulated page cache, never record bytes; a read returns a byte range
-// (position, length) that a fetch mode serves later.
+// (position, length) of whole batches that a fetch mode serves later.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,7 +29,7 @@ import {
   batchTotalBytes,
   decodeRecordBatch,
 } from '../record/record-batch.ts';
-import { fdatasyncAsync, fsyncDir, io, storageError, writeFully } from './file-io.ts';
+import { fdatasyncAsync, fsyncDir, fsyncDirAsync, io, storageError, writeFully } from './file-io.ts';
 import { OffsetIndex } from './offset-index.ts';
 import type { PageCache } from './page-cache.ts';
 import { TimeIndex } from './time-index.ts';
@@ -101,6 +103,12 @@ export class Segment {
   flushedBytes: number;
   private bytesSinceLastIndexEntry = 0;
   private inactive = false;
+  /**
+   * A segment created by a roll fsyncs its directory off the event loop: this
+   * settles with the error, or null, once that fsync is done. A flush waits
+   * for it before it reports the segment durable.
+   */
+  private dirSync: Promise<Error | null> | null = null;
   private refs = 0;
   private retired: 'close' | 'delete' | null = null;
 
@@ -121,15 +129,19 @@ export class Segment {
   /**
    * A new, empty segment; refuses to overwrite an existing file. The directory
    * is fsynced once all three files exist: without that, an fdatasync of the
-   * .log (acks=all) would not keep the file itself across a power loss.
+   * .log (acks=all) would not keep the file itself across a power loss. A
+   * roll (`dirSync: 'background'`, on the produce path) runs that fsync off the
+   * event loop, and the segment's flushes wait for it.
    */
-  static create(o: SegmentOptions): Segment {
+  static create(o: SegmentOptions & { dirSync?: 'now' | 'background' }): Segment {
     const files = paths(o.dir, o.baseOffset);
     const fd = io('create', files.log, () => fs.openSync(files.log, 'wx+'));
     const offsetIndex = io('create', files.index, () => OffsetIndex.create({ path: files.index, baseOffset: o.baseOffset, indexBytesMax: o.indexBytesMax }));
     const timeIndex = io('create', files.timeIndex, () => TimeIndex.create({ path: files.timeIndex, baseOffset: o.baseOffset, indexBytesMax: o.indexBytesMax }));
-    fsyncDir(o.dir);
-    return new Segment({ ...o, fd, size: 0, offsetIndex, timeIndex });
+    if (o.dirSync !== 'background') fsyncDir(o.dir);
+    const segment = new Segment({ ...o, fd, size: 0, offsetIndex, timeIndex });
+    if (o.dirSync === 'background') segment.dirSync = fsyncDirAsync(o.dir).then(() => null, (e: Error) => e);
+    return segment;
   }
 
   /**
@@ -198,9 +210,9 @@ export class Segment {
   /**
    * Appends `payload` (whole batches, offsets already assigned) at the end of
    * the file. All or nothing: if the pwrite or the page-cache copy fails
-   * (PAGE_CACHE_EXHAUSTED, or a failed fdatasync while the cache reclaims or
-   * throttles), the file is cut back to its old size and the cache forgets the
-   * pages, so a restart cannot find a CRC-valid batch whose produce failed.
+   * (PAGE_CACHE_EXHAUSTED, a failed read of a partial page), the file is cut
+   * back to its old size and the cache forgets the pages, so a restart cannot
+   * find a CRC-valid batch whose produce failed.
    */
   append(payload: Buffer, batches: AppendedBatch[], o: { indexIntervalBytes: number; nowMs: number }): void {
     const position = this.size;
@@ -287,9 +299,10 @@ export class Segment {
    * `length` bytes at `position` through the page cache, as one view of the
    * cache frames when they are adjacent (the usual case) or copied into a
    * scratch buffer when they are not. Valid until the next cache operation.
+   * `noReuse`: a lookup that must not count as an access (see PageCache ReadOptions).
    */
-  private readHeader(position: number, length: number): Buffer {
-    const r = this.pageCache.read(this.fileId, position, length);
+  private readHeader(position: number, length: number, noReuse = false): Buffer {
+    const r = this.pageCache.read(this.fileId, position, length, { noReuse });
     if (r.length < length) throw storageError('read', this.logPath, new Error(`short read of ${r.length}/${length} bytes at ${position}`));
     if (r.views.length === 1) return r.views[0];
     let at = 0;
@@ -324,16 +337,37 @@ export class Segment {
 
   /**
    * The byte range to serve for a fetch at `offset`: from the start of the
-   * batch holding it, at most `maxBytes` (so it may end inside a batch, which
-   * clients drop, as with Kafka), but with `minOneBatch` at least that whole
-   * first batch. Never past this segment.
+   * batch holding it, the whole batches that fit in `maxBytes`, never past this
+   * segment. Kafka may end a fetch inside a batch, which clients drop and fetch
+   * again; here every byte served is a byte a consumer keeps, so the bytes a
+   * broker counts are the bytes consumers receive. KIP-74: with `minOneBatch`,
+   * a first batch larger than `maxBytes` is still served whole; without it,
+   * the range is empty.
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean): { position: number; length: number; firstOffset: number } | null {
     const at = this.locate(offset);
     if (!at) return null;
-    let length = Math.min(maxBytes, this.size - at.position);
-    if (minOneBatch && length < at.totalBytes) length = at.totalBytes;
+    const limit = Math.min(maxBytes, this.size - at.position);
+    const length = at.totalBytes > limit ? (minOneBatch ? at.totalBytes : 0) : this.wholeBatchesWithin(at, at.position + limit);
     return { position: at.position, length, firstOffset: at.baseOffset };
+  }
+
+  /**
+   * Bytes from the located batch to the last batch boundary at or before
+   * `end` (the located batch fits). The offset index gives the last indexed
+   * batch start at or before `end`, so the header scan covers at most about
+   * indexIntervalBytes. Those header reads are lookups (noReuse): they must
+   * not count as accesses, or every fetch would promote the pages around its
+   * end to the active list.
+   */
+  private wholeBatchesWithin(at: BatchLocation, end: number): number {
+    let position = Math.max(at.position + at.totalBytes, this.offsetIndex.floorPosition(end));
+    while (position + BATCH_OFFSETS_BYTES <= end) {
+      const totalBytes = this.checkedSize(this.readHeader(position, BATCH_OFFSETS_BYTES, true), position);
+      if (position + totalBytes > end) break;
+      position += totalBytes;
+    }
+    return position - at.position;
   }
 
   /**
@@ -380,31 +414,33 @@ export class Segment {
     this.timeIndex.sync(false);
   }
 
-  /** Synchronous flush: index entries to their files, then fdatasync of the .log through the page cache. */
+  /**
+   * Synchronous flush, for close only (the broker is no longer serving):
+   * index entries to their files, then a real fdatasync of the .log.
+   */
   flushSync(): void {
     const size = this.size;
     this.syncIndexes();
-    this.pageCache.writeBackFile(this.fileId);
-    this.flushedBytes = Math.max(this.flushedBytes, size);
+    if (this.flushedBytes >= size) return;
+    if (this.dirSync !== null) fsyncDir(path.dirname(this.logPath)); // the background one may not have run yet
+    io('fdatasync', this.logPath, () => fs.fdatasyncSync(this.fd));
+    this.flushed(size);
   }
 
   /**
-   * Asynchronous flush of everything appended so far: fdatasync off the event
-   * loop, then the pages below the captured size are marked clean. When the
-   * page cache holds no dirty page of the file, someone already synced it.
+   * Asynchronous flush of everything appended so far: a real fdatasync off the
+   * event loop (libuv's threadpool), reported to the page cache, which cleans
+   * the pages below the captured size. Bytes already flushed are not synced again.
    */
   async flush(): Promise<void> {
     const size = this.size;
     this.syncIndexes();
-    if (this.pageCache.fileResidency(this.fileId).dirtyPages === 0) {
-      this.flushedBytes = Math.max(this.flushedBytes, size);
-      return;
-    }
+    if (this.flushedBytes >= size) return;
     this.acquire(); // keeps the fd open (and the file registered) while the fsync runs
     try {
-      await fdatasyncAsync(this.fd);
-      this.pageCache.markClean(this.fileId, size);
-      this.flushedBytes = Math.max(this.flushedBytes, size);
+      const [, dirError] = await Promise.all([fdatasyncAsync(this.fd), this.dirSync]);
+      if (dirError) throw dirError;
+      this.flushed(size);
     } catch (e) {
       throw storageError('fdatasync', this.logPath, e);
     } finally {
@@ -412,14 +448,28 @@ export class Segment {
     }
   }
 
+  /** After recovery rewrote the indexes or cut the tail: the .log as it now is, fdatasynced (before anyone is served). */
+  syncRecovered(): void {
+    io('fdatasync', this.logPath, () => fs.fdatasyncSync(this.fd));
+    this.flushedBytes = 0;
+    this.flushed(this.size);
+  }
+
+  /** A real fdatasync covered the first `size` bytes: count it and let the page cache clean those pages. */
+  private flushed(size: number): void {
+    this.pageCache.markClean(this.fileId, size, Math.max(0, size - this.flushedBytes));
+    this.flushedBytes = Math.max(this.flushedBytes, size);
+  }
+
   /**
-   * The segment stops taking appends (a roll): add the final time-index entry
-   * for its largest timestamp, then write and close both indexes, fdatasynced
-   * unless `durable: false` (a segment loaded unchanged from a clean shutdown).
+   * The segment stops taking appends (loading, close): add the final
+   * time-index entry for its largest timestamp, then write and close both
+   * indexes, fdatasynced unless `durable: false` (a segment loaded unchanged
+   * from a clean shutdown). A roll uses onRolled instead.
    */
   onBecomeInactive(o: { durable?: boolean } = {}): void {
     if (this.inactive) return;
-    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    this.addFinalTimeEntry();
     for (const index of [this.offsetIndex, this.timeIndex]) {
       io('sync', index.path, () => {
         index.sync(o.durable ?? true);
@@ -427,6 +477,27 @@ export class Segment {
       });
     }
     this.inactive = true;
+  }
+
+  /**
+   * A roll, on the produce path: as onBecomeInactive, but the indexes'
+   * fdatasyncs run off the event loop (they took 1-4 ms each, more while the
+   * disk is busy). Resolves once both are durable and closed; the segment is
+   * held open until then. A failure only leaves an index that recovery checks.
+   */
+  onRolled(): Promise<void> {
+    if (this.inactive) return Promise.resolve();
+    this.addFinalTimeEntry();
+    this.inactive = true;
+    this.acquire();
+    const indexes = [this.offsetIndex, this.timeIndex];
+    return Promise.all(indexes.map((index) => index.closeDurably().catch((e: unknown) => Promise.reject(storageError('sync', index.path, e)))))
+      .then(() => undefined)
+      .finally(() => this.release());
+  }
+
+  private addFinalTimeEntry(): void {
+    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
   }
 
   /** A reader holds the segment (a LogSlice or an in-flight flush); its fd stays open until released. */
@@ -442,7 +513,11 @@ export class Segment {
   /** Close (write back, keep the files) or delete (discard pages, remove the files) once no reader holds it. */
   retire(mode: 'close' | 'delete'): void {
     if (this.retired !== null) return;
-    if (mode === 'close') this.onBecomeInactive();
+    if (mode === 'close') {
+      this.onBecomeInactive();
+      // A roll's index fdatasyncs may still be on the threadpool: a close must not return before they are durable.
+      for (const index of [this.offsetIndex, this.timeIndex]) io('sync', index.path, () => index.syncWhileClosing());
+    }
     this.retired = mode;
     if (mode === 'delete') {
       // Unlinking now is safe: open fds keep the inode alive for readers still holding it.

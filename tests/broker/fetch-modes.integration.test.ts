@@ -1,8 +1,9 @@
 // Proves every fetch mode serves byte-identical records over the Kafka
 // protocol (small fetches, multi-MiB responses larger than the socket buffers,
 // logs that span several segments, and a reader that stalls so sends go
-// partial), that CopylessFetch returns each fetch's accounting, and that an
-// unavailable mode is refused with FETCH_MODE_UNAVAILABLE.
+// partial), that CopylessFetch returns each fetch's accounting, that a cold-cache
+// drop counts its fdatasyncs of segment files, and that an unavailable mode is
+// refused with FETCH_MODE_UNAVAILABLE.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -155,6 +156,7 @@ describe('fetch modes over the Kafka protocol', () => {
 describe('CopylessDropCaches', () => {
   it('empties the simulated page cache and, with the addon, the OS page cache of the segment files', async () => {
     await readAll('sendfile', 0, MiB); // warm both caches
+    const fsyncs = broker.broker.stats().durability.fsyncs;
     const c = await RawClient.connect(broker.port);
     const r = await c.request(ApiKey.CopylessDropCaches, 0, { json: '{}' });
     const out = JSON.parse(r.json);
@@ -169,6 +171,8 @@ describe('CopylessDropCaches', () => {
       expect(fileResidency(fd).residentPages).toBe(0);
       fs.closeSync(fd);
       expect(out.osFiles).toBeGreaterThanOrEqual(3 * PARTITIONS * 3);
+      // the addon fdatasyncs each file before dropping it: the .log ones are counted as fsyncs of log data
+      expect(broker.broker.stats().durability.fsyncs - fsyncs).toBe(out.osFiles / 3);
     }
     c.close();
   });

@@ -1,6 +1,6 @@
-// Proves the fetch-mode model: for a known two-slice fetch, cold and warm, each modelled mode's accounting equals hand-computed numbers; every mode returns byte-identical data; mmap past EOF is the SIGBUS error; pinned pages are released.
+// Proves the fetch-mode model: for a known two-slice fetch, cold and warm, each modelled mode's accounting equals hand-computed numbers; every mode returns byte-identical data, also when serveAsync waits for one slice's disk read while reclaim runs; mmap past EOF is the SIGBUS error; pinned pages are released.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,8 +68,8 @@ const expectedByMode: Record<string, { cold: FetchAccounting; warm: FetchAccount
       cpuCopyBytesUserToKernel: BYTES, dmaCopies: 2, dmaBytes: BYTES, dmaBytesSocketToNic: BYTES }),
   },
   mmap: {
-    // 2 x mmap (first use of each segment) + 1 writev; a fault per missing page
-    cold: acc({ ...COLD, syscalls: 3, modeSwitches: 6, mmaps: 2, pageFaults: 6, cpuCopies: 2, cpuCopyBytes: BYTES,
+    // 2 x mmap (first use of each segment) + 1 writev; a major fault per missing page; warm, every page is mapped already
+    cold: acc({ ...COLD, syscalls: 3, modeSwitches: 6, mmaps: 2, pageFaults: 6, majorFaults: 6, cpuCopies: 2, cpuCopyBytes: BYTES,
       cpuCopyBytesUserToKernel: BYTES, dmaCopies: 4, dmaBytes: DISK + BYTES, dmaBytesSocketToNic: BYTES, pinnedPages: 6 }),
     warm: acc({ ...WARM, syscalls: 1, modeSwitches: 2, cpuCopies: 2, cpuCopyBytes: BYTES, cpuCopyBytesUserToKernel: BYTES,
       dmaCopies: 2, dmaBytes: BYTES, dmaBytesSocketToNic: BYTES, pinnedPages: 6 }),
@@ -87,7 +87,15 @@ const expectedByMode: Record<string, { cold: FetchAccounting; warm: FetchAccount
     warm: acc({ ...WARM, syscalls: 2, modeSwitches: 4, dmaCopies: 2, dmaBytes: BYTES, dmaBytesCacheToNic: BYTES, pinnedPages: 6 }),
   },
   splice: {
-    // pipe() once, then 2 splice calls per slice (each slice < 64 KiB pipe)
+    // pipe() once, then 2 splice calls per slice (each slice < 64 KiB pipe); without SG-DMA, TCP copies the
+    // pipe's pages into socket buffers, as for sendfile
+    cold: acc({ ...COLD, syscalls: 5, modeSwitches: 10, pipes: 1, cpuCopies: 2, cpuCopyBytes: BYTES, cpuCopyBytesKernelToKernel: BYTES,
+      dmaCopies: 4, dmaBytes: DISK + BYTES, dmaBytesSocketToNic: BYTES, pinnedPages: 6 }),
+    warm: acc({ ...WARM, syscalls: 4, modeSwitches: 8, cpuCopies: 2, cpuCopyBytes: BYTES, cpuCopyBytesKernelToKernel: BYTES,
+      dmaCopies: 2, dmaBytes: BYTES, dmaBytesSocketToNic: BYTES, pinnedPages: 6 }),
+  },
+  'splice+sgDma': {
+    // page references all the way: the NIC gathers from the page cache
     cold: acc({ ...COLD, syscalls: 5, modeSwitches: 10, pipes: 1, dmaCopies: 4, dmaBytes: DISK + BYTES, dmaBytesCacheToNic: BYTES, pinnedPages: 6 }),
     warm: acc({ ...WARM, syscalls: 4, modeSwitches: 8, dmaCopies: 2, dmaBytes: BYTES, dmaBytesCacheToNic: BYTES, pinnedPages: 6 }),
   },
@@ -97,8 +105,8 @@ describe('accounting of a known fetch equals the model exactly', () => {
   for (const [label, expected] of Object.entries(expectedByMode)) {
     it(`${label}: cold, then warm`, () => {
       const { pc, model, slices } = knownFetch();
-      const mode = label === 'sendfile+sgDma' ? 'sendfile' : (label as 'copy' | 'mmap' | 'sendfile' | 'splice');
-      const o = { sgDma: label === 'sendfile+sgDma' };
+      const mode = label.replace('+sgDma', '') as 'copy' | 'mmap' | 'sendfile' | 'splice';
+      const o = { sgDma: label.endsWith('+sgDma') };
       const cold = model.serve(mode, slices, o);
       expect(cold.accounting).toEqual(expected.cold);
       cold.release();
@@ -119,7 +127,7 @@ describe('accounting of a known fetch equals the model exactly', () => {
   it('a 1 MiB slice through splice costs two calls per 64 KiB pipe', () => {
     const pc = new PageCache({ capacityBytes: 4 * MiB });
     const f = makeFile(pc, 'big.log', 2 * MiB);
-    const served = new FetchModel(pc).serve('splice', [{ fileId: f.id, position: 0, length: MiB, segmentKey: 's' }]);
+    const served = new FetchModel(pc).serve('splice', [{ fileId: f.id, position: 0, length: MiB, segmentKey: 's' }], { sgDma: true });
     expect(served.accounting).toMatchObject({ bytes: MiB, syscalls: 1 + 2 * (MiB / PIPE_BYTES), pipes: 1, cpuCopies: 0 });
     served.release();
   });
@@ -156,13 +164,78 @@ describe('data', () => {
   });
 });
 
+describe('serveAsync', () => {
+  it('keeps each slice pinned until the whole fetch is read, so reclaim meanwhile cannot change its bytes (every mode)', async () => {
+    for (const mode of MODELLED_FETCH_MODES) {
+      const pc = new PageCache({ capacityBytes: 256 * 1024, readAheadMaxPages: 0, policy: 'lru' }); // 64 pages, one list: the churn reaches every unpinned page
+      const warm = makeFile(pc, 'warm.log', 8 * PAGE);
+      const cold = makeFile(pc, 'cold-file.log', 8 * PAGE);
+      const churn = makeFile(pc, 'churn-churn.log', 200 * PAGE);
+      pc.read(warm.id, 0, 8 * PAGE);
+      let finishRead: (() => void) | null = null;
+      const realRead = fs.read;
+      const spy = vi.spyOn(fs, 'read').mockImplementation(((...args: Parameters<typeof fs.read>) => {
+        finishRead = () => (realRead as (...a: unknown[]) => void)(...args);
+      }) as typeof fs.read);
+      const serving = new FetchModel(pc).serveAsync(mode, [
+        { fileId: warm.id, position: 0, length: 8 * PAGE, segmentKey: 'w' },
+        { fileId: cold.id, position: 0, length: PAGE, segmentKey: 'c' },
+      ]);
+      for (let i = 0; i < 5; i++) await Promise.resolve(); // the warm slice's read has settled; the cold one waits on the disk
+      spy.mockRestore();
+      for (let p = 0; p < 200; p += 8) pc.read(churn.id, p * PAGE, 8 * PAGE); // reclaim everything it can meanwhile
+      finishRead!();
+      const served = await serving;
+      const out = Buffer.concat(served.parts[0]);
+      expect(out.equals(warm.content), mode).toBe(true);
+      served.release();
+      expect(pc.stats().pinnedPages, mode).toBe(0);
+    }
+  });
+});
+
 describe('mmap mapping table and SIGBUS', () => {
   it('maps once per segment, and again after unmapSegment', () => {
     const { model, slices } = knownFetch();
     expect(model.serve('mmap', slices).accounting.mmaps).toBe(2);
     expect(model.serve('mmap', slices).accounting.mmaps).toBe(0);
-    model.unmapSegment('t-0/0');
+    expect(model.unmapSegment(slices[0].fileId)).toBe(true);
+    expect(model.unmapSegment(slices[0].fileId)).toBe(false);
     expect(model.serve('mmap', slices).accounting.mmaps).toBe(1);
+  });
+
+  it('counts a minor fault for a resident page first touched through a mapping, a major one for a missing page', () => {
+    const { pc, model, slices } = knownFetch();
+    model.serve('sendfile', slices).release(); // 6 pages resident, not mapped
+    const first = model.serve('mmap', slices);
+    expect(first.accounting).toMatchObject({ majorFaults: 0, minorFaults: 6, pageFaults: 6 });
+    first.release();
+    const serve = () => {
+      const served = model.serve('mmap', slices);
+      served.release();
+      return served.accounting;
+    };
+    expect(serve()).toMatchObject({ majorFaults: 0, minorFaults: 0, pageFaults: 0 });
+    model.unmapSegment(slices[1].fileId); // b.log's 3 pages stay resident but lose their mapping
+    expect(serve()).toMatchObject({ mmaps: 1, majorFaults: 0, minorFaults: 3 });
+    pc.dropCaches(); // evicted pages are unmapped too; the next touch reads them again
+    expect(serve()).toMatchObject({ majorFaults: 6, minorFaults: 0 });
+  });
+
+  it('unmaps a segment when its file leaves the page cache (closed or deleted), and reports each munmap', () => {
+    const pc = new PageCache({ capacityBytes: 1 * MiB });
+    let munmaps = 0;
+    const model = new FetchModel(pc, { onUnmap: () => munmaps++ });
+    const a = makeFile(pc, 'a.log', FILE_BYTES);
+    const b = makeFile(pc, 'b.log', FILE_BYTES);
+    const slice = (id: number): SliceRef => ({ fileId: id, position: 0, length: PAGE, segmentKey: String(id) });
+    model.serve('mmap', [slice(a.id), slice(b.id)]).release();
+    expect(model.mappedSegments).toBe(2);
+    pc.unregisterFile(a.id, { writeBack: false });
+    expect([model.mappedSegments, munmaps]).toEqual([1, 1]);
+    model.serve('sendfile', [slice(b.id)]).release();
+    pc.unregisterFile(b.id, { writeBack: true });
+    expect([model.mappedSegments, munmaps]).toEqual([0, 2]);
   });
 
   it('a mapped read past the end of a truncated segment throws MAPPED_READ_PAST_END and leaves nothing pinned', () => {
@@ -206,10 +279,13 @@ describe('pins', () => {
 });
 
 describe('nativeAccounting', () => {
-  it('maps real system calls; CPU copies are inferred from the calls used', () => {
+  it('maps real system calls; CPU copies are inferred from the calls used and the scatter/gather assumption', () => {
     const real = { bytes: MiB, syscalls: 7, sendfileCalls: 3, writeCalls: 2, preadCalls: 0, pollCalls: 2 };
-    expect(nativeAccounting('native-sendfile', real)).toEqual({ ...emptyAccounting(), bytes: MiB, syscalls: 7, modeSwitches: 14 });
-    const copy = nativeAccounting('native-copy', { ...real, sendfileCalls: 0, preadCalls: 16, writeCalls: 17, syscalls: 33 });
+    expect(nativeAccounting('native-sendfile', real, { sgDma: true })).toEqual({ ...emptyAccounting(), bytes: MiB, syscalls: 7, modeSwitches: 14 });
+    expect(nativeAccounting('native-sendfile', real, { sgDma: false })).toEqual({
+      ...emptyAccounting(), bytes: MiB, syscalls: 7, modeSwitches: 14, cpuCopies: 3, cpuCopyBytes: MiB, cpuCopyBytesKernelToKernel: MiB,
+    });
+    const copy = nativeAccounting('native-copy', { ...real, sendfileCalls: 0, preadCalls: 16, writeCalls: 17, syscalls: 33 }, { sgDma: true });
     expect(copy).toEqual({
       ...emptyAccounting(), bytes: MiB, syscalls: 33, modeSwitches: 66, cpuCopies: 32, cpuCopyBytes: 2 * MiB,
       cpuCopyBytesKernelToUser: MiB, cpuCopyBytesUserToKernel: MiB,

@@ -1,4 +1,4 @@
-// Proves directory entries are made durable on the rare events that create or remove them (a new partition directory, a first or rolled segment, the clean-shutdown marker's removal and creation, the checkpoint's rename), each by an fsync of the parent directory after the change, and never on a plain append.
+// Proves directory entries are made durable on the rare events that create or remove them (a new partition directory, a first or rolled segment, the clean-shutdown marker's removal and creation, the checkpoint's rename), each by an fsync of the parent directory after the change, never on a plain append, and, for a roll on the produce path, off the event loop, with an acks=all flush waiting for it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -23,8 +23,11 @@ afterEach(() => {
 
 /**
  * Records, in order, `create <path>` (a file opened with an exclusive or
- * truncating flag), `mkdir <path>`, `rm <path>`, `rename <to>` and
- * `fsync <path>` for fsyncs of directories. Every call still runs for real.
+ * truncating flag), `mkdir <path>`, `rm <path>`, `rename <to>`,
+ * `fsync <path>` for synchronous fsyncs of directories and `fsync-async
+ * <path>` for directory fsyncs on the threadpool once they are done, and
+ * `fdatasync <path>` for synchronous fdatasyncs of any file. Every call still
+ * runs for real.
  */
 function record(): void {
   const paths = new Map<number, string>();
@@ -41,6 +44,24 @@ function record(): void {
     if (p !== undefined && fs.statSync(p).isDirectory()) events.push(`fsync ${p}`);
     realFsync(fd);
   });
+  const realFdatasync = fs.fdatasyncSync;
+  vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd: number) => {
+    events.push(`fdatasync ${paths.get(fd) ?? fd}`);
+    realFdatasync(fd);
+  });
+  const realOpenAsync = fs.open;
+  vi.spyOn(fs, 'open').mockImplementation(((p: fs.PathLike, flags: fs.OpenMode, cb: (e: NodeJS.ErrnoException | null, fd: number) => void) =>
+    realOpenAsync(p, flags, (e, fd) => {
+      if (!e) paths.set(fd, String(p));
+      cb(e, fd);
+    })) as unknown as typeof fs.open);
+  const realFsyncAsync = fs.fsync;
+  vi.spyOn(fs, 'fsync').mockImplementation(((fd: number, cb: (e: NodeJS.ErrnoException | null) => void) =>
+    realFsyncAsync(fd, (e) => {
+      const p = paths.get(fd);
+      if (!e && p !== undefined && fs.statSync(p).isDirectory()) events.push(`fsync-async ${p}`);
+      cb(e);
+    })) as typeof fs.fsync);
   const realMkdir = fs.mkdirSync;
   vi.spyOn(fs, 'mkdirSync').mockImplementation(((p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
     const created = realMkdir(p, o);
@@ -80,13 +101,18 @@ describe('directory fsyncs', () => {
     return manager.close();
   });
 
-  it('fsyncs the partition dir after every rolled segment, and never on an append that does not roll', () => {
+  it('fsyncs the partition dir after every rolled segment, off the event loop, before an acks=all flush of it resolves; never on an append that does not roll', async () => {
     t = openLog(root, { indexIntervalBytes: 0, indexBytesMax: 24 });
     for (let i = 0; i < 3; i++) t.log.append(batch(1, { timestamps: [100 + i] })); // fills the time index: the next append rolls
     record();
     t.log.append(batch(1, { timestamps: [200] }));
     expect(t.log.segments().map((s) => s.baseOffset)).toEqual([0, 3]);
-    expectFsyncedAfter(`create ${path.join(t.dir, '00000000000000000003.log')}`, t.dir);
+    const rolled = [...events];
+    expect(rolled.filter((e) => e.startsWith('fsync') || e.startsWith('fdatasync')), 'nothing synchronous during the roll').toEqual([]);
+    await t.log.flush();
+    const created = events.indexOf(`create ${path.join(t.dir, '00000000000000000003.log')}`);
+    expect(created).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf(`fsync-async ${t.dir}`, created + 1), JSON.stringify(events)).toBeGreaterThan(created);
     vi.restoreAllMocks();
 
     t.log.close();

@@ -1,7 +1,7 @@
-// Proves the log manager's data-dir contract: the clean-shutdown marker (only on a clean close) and recovery-point checkpoint written on close and read (marker removed) on open, a brand-new data dir told apart, every partition reopened at start, unclean restarts recovered, deletion by rename then background removal with leftovers reported, flush.ms and retention passes, and names refused before they become paths.
+// Proves the log manager's data-dir contract: the clean-shutdown marker (only on a clean close) and recovery-point checkpoint written on close and read (marker removed) on open, the timer's checkpoint written without a synchronous fsync, a brand-new data dir told apart, every partition reopened at start, unclean restarts recovered, deletion by rename then background removal with leftovers reported, flush.ms and retention passes, and names refused before they become paths.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LOG_CONFIG_DEFAULTS } from '../../src/storage/log.ts';
 import { CLEAN_SHUTDOWN_FILE, LogManager, RECOVERY_POINT_FILE } from '../../src/storage/log-manager.ts';
 import { batch, MiB, newPageCache, tempDir } from './log-helpers.ts';
@@ -44,6 +44,21 @@ describe('LogManager', () => {
     const again = m2.getOrCreate('orders', 2, { retentionMs: 5000 });
     expect(again.config.retentionMs).toBe(5000);
     expect(again.append(batch(1)).baseOffset).toBe(3);
+  });
+
+  it("writes the timer's checkpoint off the event loop: no synchronous fsync while serving", async () => {
+    const m = manager();
+    m.open();
+    const log = m.getOrCreate('t', 0);
+    log.append(batch(4));
+    await log.flush();
+    const syncs = [vi.spyOn(fs, 'fdatasyncSync'), vi.spyOn(fs, 'fsyncSync'), vi.spyOn(fs, 'writeSync')];
+    const running = m.checkpointInBackground();
+    expect(m.checkpointInBackground()).toBe(running); // one at a time
+    await running;
+    for (const spy of syncs) expect(spy).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+    expect(fs.readFileSync(path.join(dataDir, RECOVERY_POINT_FILE), 'utf8')).toBe('0\n1\nt 0 4\n');
   });
 
   it('recovers every partition after an unclean shutdown', async () => {

@@ -1,10 +1,11 @@
 // Proves the partition log: offsets assigned in place, rolls by size, time and full index, lookups by offset (a mid-batch read returns the whole batch) and by timestamp against a brute-force model, maxBytes bounds, retention that never deletes the active segment, out-of-range errors, all-or-nothing appends, group-commit flush and flush.messages.
 import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CopylessError } from '../../src/errors.ts';
 import { decodeRecordBatch, decodeRecords, readBatchHeader } from '../../src/record/index.ts';
 import { LOG_CONFIG_DEFAULTS, validateLogConfig } from '../../src/storage/log.ts';
 import { batch, MiB, openLog, readAllValues, sliceBytes, tempDir, type TestLog } from './log-helpers.ts';
+import { prng } from './page-cache-fixture.ts';
 
 let root: string;
 let t: TestLog | null;
@@ -88,7 +89,7 @@ describe('append and read', () => {
     }
   });
 
-  it('bounds a read by maxBytes, may cut the last batch without minOneBatch, and never crosses a segment', () => {
+  it('bounds a read by maxBytes to whole batches, serves a larger first batch whole only with minOneBatch, and never crosses a segment', () => {
     t = openLog(root, { segmentBytes: MiB });
     for (let i = 0; i < 40; i++) t.log.append(batch(2, { valueBytes: 50_000 }));
     const segs = t.log.segments();
@@ -97,15 +98,43 @@ describe('append and read', () => {
     expect(s.position + s.length).toBe(segs[0].sizeBytes);
     expect(s.segmentBaseOffset).toBe(0);
     s.release();
-    const cut = t.log.read(0, 1000, { minOneBatch: false })!;
-    expect(cut.length).toBe(1000);
-    cut.release();
+    const batchBytes = readBatchHeader(sliceBytes(t.pageCache, t.log.read(0, 1)!)).totalBytes;
+    const none = t.log.read(0, 1000, { minOneBatch: false })!;
+    expect(none.length).toBe(0);
+    none.release();
     const one = t.log.read(0, 1000)!;
-    expect(one.length).toBe(readBatchHeader(sliceBytes(t.pageCache, one)).totalBytes);
+    expect(one.length).toBe(batchBytes);
     one.release();
+    const two = t.log.read(0, 3 * batchBytes - 1)!;
+    expect(two.length).toBe(2 * batchBytes);
+    two.release();
     const next = t.log.read(segs[1].baseOffset, 10 * MiB)!;
     expect([next.segmentBaseOffset, next.position]).toEqual([segs[1].baseOffset, 0]);
     next.release();
+  });
+
+  it('ends every read on a batch boundary: the longest run of whole batches within maxBytes (model test)', () => {
+    t = openLog(root, { indexIntervalBytes: 1000 });
+    const rnd = prng(7);
+    const ends: number[] = []; // end position of every batch, in order
+    const firstOffsets: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      firstOffsets.push(t.log.logEndOffset);
+      t.log.append(batch(1 + Math.floor(rnd() * 4), { valueBytes: 10 + Math.floor(rnd() * 3000) }));
+      ends.push(t.log.sizeBytes);
+    }
+    for (let k = 0; k < 400; k++) {
+      const b = Math.floor(rnd() * ends.length);
+      const start = b === 0 ? 0 : ends[b - 1];
+      const maxBytes = Math.floor(rnd() * 20_000);
+      const minOneBatch = rnd() < 0.5;
+      const slice = t.log.read(firstOffsets[b], maxBytes, { minOneBatch })!;
+      let expected = 0;
+      for (let e = b; e < ends.length && ends[e] - start <= maxBytes; e++) expected = ends[e] - start;
+      if (expected === 0 && minOneBatch) expected = ends[b] - start;
+      expect([slice.position, slice.length], `batch ${b}, maxBytes ${maxBytes}, minOneBatch ${minOneBatch}`).toEqual([start, expected]);
+      slice.release();
+    }
   });
 
   it('answers null at the log end and OFFSET_OUT_OF_RANGE beyond it', () => {
@@ -251,12 +280,20 @@ describe('flush', () => {
     expect(t.pageCache.stats().dirtyPages).toBe(0);
   });
 
-  it('fsyncs on the append path every flushIntervalMessages records', () => {
+  it('starts a flush off the event loop every flushIntervalMessages records, never a synchronous fsync', async () => {
     t = openLog(root, { flushIntervalMessages: 3 });
+    const fdatasyncSync = vi.spyOn(fs, 'fdatasyncSync');
+    const fdatasync = vi.spyOn(fs, 'fdatasync');
     t.log.append(batch(2));
-    expect(t.log.recoveryPoint).toBe(0);
+    expect(fdatasync).not.toHaveBeenCalled();
     t.log.append(batch(1));
+    expect(t.log.recoveryPoint).toBe(0); // the append returned before the fsync
+    expect(fdatasync).toHaveBeenCalledTimes(1);
+    await t.log.flush(); // shares the flush the append started
+    expect(fdatasyncSync).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
     expect(t.log.recoveryPoint).toBe(3);
+    expect(t.pageCache.stats()).toMatchObject({ fsyncs: 1, fsyncBytes: t.log.sizeBytes });
     expect(t.pageCache.fileResidency(t.log.segments()[0].fileId).dirtyPages).toBe(0);
   });
 

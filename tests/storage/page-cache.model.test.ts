@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
-import { PageState, type PinHandle } from '../../src/storage/page-cache.ts';
+import { PageCache, PageState, type PinHandle } from '../../src/storage/page-cache.ts';
 import { Fixture, PAGE, prng, sameBytes, type TestFile } from './page-cache-fixture.ts';
 
 const CAPACITY_PAGES = 64;
@@ -159,7 +159,7 @@ describe("'lru' policy against a Map-based LRU model", () => {
           for (const s of d.pinnedStates.shift()!) s.pins--;
         } else if (op < 0.96) {
           const f = d.files[(d.rnd() * d.files.length) | 0];
-          d.fx.pc.writeBackFile(f.id);
+          d.fx.pc.markClean(f.id, d.fx.pc.fileSize(f.id));
           model.cleanFile(f.id);
         } else {
           const t = truncate(d);
@@ -177,13 +177,15 @@ describe("'two-list' policy under random operations", () => {
   for (const seed of [11, 12, 13]) {
     it(`keeps its invariants, serves the file's bytes, and tracks dirtiness exactly (seed ${seed})`, () => {
       const d = setup('two-list', seed, 8);
-      // Dirty model: a page is dirty iff written after its file's last fdatasync and still resident.
+      // Dirty model: a page is dirty iff written after its file's last write-back and still resident.
       const dirty = new Set<string>();
-      const idByFd = new Map(d.files.map((f) => [f.fd, f.id]));
-      const real = fs.fdatasyncSync;
-      vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd: number) => {
-        real(fd);
-        for (const k of [...dirty]) if (k.startsWith(`${idByFd.get(fd)}:`)) dirty.delete(k);
+      const cleanFile = (id: number) => {
+        for (const k of [...dirty]) if (k.startsWith(`${id}:`)) dirty.delete(k);
+      };
+      const writeBack = (PageCache.prototype as unknown as { writeBack(file: { id: number }): number }).writeBack;
+      vi.spyOn(PageCache.prototype as unknown as { writeBack(file: { id: number }): number }, 'writeBack').mockImplementation(function (this: PageCache, file) {
+        cleanFile(file.id);
+        return writeBack.call(this, file);
       });
       for (let i = 0; i < OPERATIONS; i++) {
         const op = d.rnd();
@@ -196,7 +198,9 @@ describe("'two-list' policy under random operations", () => {
         } else if (op < 0.93 && d.pins.length > 0) {
           d.fx.pc.release(d.pins.shift()!.pin);
         } else if (op < 0.97) {
-          d.fx.pc.writeBackFile(d.files[(d.rnd() * d.files.length) | 0].id);
+          const f = d.files[(d.rnd() * d.files.length) | 0];
+          d.fx.pc.markClean(f.id, d.fx.pc.fileSize(f.id));
+          cleanFile(f.id);
         } else {
           const t = truncate(d);
           for (const k of [...dirty]) {

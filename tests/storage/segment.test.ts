@@ -62,18 +62,32 @@ describe('a failed append', () => {
     expect(log.append(batch(1)).baseOffset).toBe(before.logEnd); // the next append lands where the failed one would have
   });
 
-  it('is cut back out of the file and the cache when throttling fails to fdatasync', () => {
-    const { log, pageCache } = open({ dirtyRatio: 0.2, dirtyBackgroundRatio: 0.1 });
+  it('is cut back out of the file and the cache when the pwrite fails half way', () => {
+    const { log, pageCache } = open({});
     log.append(batch(1));
     const before = { size: log.sizeBytes, logEnd: log.logEndOffset };
-    vi.spyOn(fs, 'fdatasyncSync').mockImplementation(() => {
-      throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-    });
-    const e = errorOf(() => log.append(batch(1, { valueBytes: 32 * PAGE_BYTES }))); // > dirtyRatio of 64 pages
-    expect(e.errorName).toBe('KAFKA_STORAGE_ERROR');
-    expect(e.message).toMatch(/EIO/);
+    const real = fs.writeSync;
+    vi.spyOn(fs, 'writeSync')
+      .mockImplementationOnce(((fd: number, buf: Buffer, off: number, len: number, pos: number) => real(fd, buf, off, Math.floor(len / 2), pos)) as typeof fs.writeSync)
+      .mockImplementationOnce(() => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      });
+    const e = errorOf(() => log.append(batch(1, { valueBytes: 32 * PAGE_BYTES })));
     vi.restoreAllMocks();
-    expect(pageCache.stats().throttleEvents).toBe(1);
+    expect(e.errorName).toBe('KAFKA_STORAGE_ERROR');
+    expect(e.message).toMatch(/ENOSPC/);
     expectNothingLeft(log, pageCache, before);
+  });
+});
+
+describe('a throttled append', () => {
+  it('writes back as bookkeeping and never fdatasyncs on the append path', () => {
+    const { log, pageCache } = open({ dirtyRatio: 0.2, dirtyBackgroundRatio: 0.1 });
+    const fdatasync = vi.spyOn(fs, 'fdatasyncSync');
+    log.append(batch(1, { valueBytes: 32 * PAGE_BYTES })); // > dirtyRatio of 64 pages
+    vi.restoreAllMocks();
+    expect(fdatasync).not.toHaveBeenCalled();
+    expect(pageCache.stats()).toMatchObject({ throttleEvents: 1, fsyncs: 0 });
+    expect(pageCache.stats().dirtyPages).toBeLessThanOrEqual(pageCache.dirtyBackgroundPages);
   });
 });

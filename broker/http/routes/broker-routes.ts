@@ -31,17 +31,27 @@ const patchBodySchema = {
 
 const statsSchema = {
   type: 'object',
-  required: ['modes', 'pageCache'],
+  required: ['modes', 'pageCache', 'sgDma', 'durability'],
   properties: {
     modes: { type: 'object', description: 'per fetch mode: fetches and the summed accounting', additionalProperties: openObject },
     pageCache: openObject,
+    sgDma: {
+      type: 'object',
+      description: 'the scatter/gather DMA assumption sendfile and splice are counted with, and where it came from',
+      properties: { enabled: { type: 'boolean' }, source: { type: 'string', enum: ['flag', 'detected', 'default'] }, detail: { type: 'string' } },
+    },
+    durability: {
+      type: 'object',
+      description: 'real fdatasync calls of segment files and the bytes they covered; the simulated write-back (bookkeeping, no system call)',
+      properties: { fsyncs: { type: 'integer' }, fsyncBytes: { type: 'integer' }, writeBackPages: { type: 'integer' }, writeBackBytes: { type: 'integer' } },
+    },
   },
 } as const;
 
 function configAnswer(broker: Broker) {
   return {
     fetchMode: broker.config.fetchMode,
-    sgDma: broker.config.sgDma,
+    sgDma: broker.sgDma.enabled,
     availableFetchModes: broker.availableFetchModes(),
     config: publicConfig(broker.config),
   };
@@ -72,8 +82,8 @@ export function brokerRoutes(app: FastifyInstance, ctx: HttpContext): void {
     async (request) => {
       const { fetchMode, sgDma } = request.body;
       if (fetchMode !== undefined) broker.setDefaultFetchMode(parseFetchMode(fetchMode));
-      if (sgDma !== undefined) broker.config.sgDma = sgDma;
-      ctx.logger.info({ fetchMode: broker.config.fetchMode, sgDma: broker.config.sgDma }, 'broker config changed over HTTP');
+      if (sgDma !== undefined) broker.setSgDma(sgDma, 'PATCH /broker/config');
+      ctx.logger.info({ fetchMode: broker.config.fetchMode, sgDma: broker.sgDma }, 'broker config changed over HTTP');
       return configAnswer(broker);
     },
   );

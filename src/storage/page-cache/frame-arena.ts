@@ -23,7 +23,7 @@ const FRAME_ARRAYS_INITIAL_LENGTH = FRAMES_PER_SLAB;
 /** Which list a frame is on. */
 export const List = { NONE: 0, FREE: 1, INACTIVE: 2, ACTIVE: 3 } as const;
 
-/** Bits of `flags` (PG_dirty, PG_referenced, PG_readahead in the kernel; ORPHAN is the model's own). */
+/** Bits of `flags` (PG_dirty, PG_referenced, PG_readahead, PG_locked, a PTE in the kernel; ORPHAN is the model's own). */
 export const Flag = {
   DIRTY: 1,
   REFERENCED: 2,
@@ -31,6 +31,10 @@ export const Flag = {
   READAHEAD: 4,
   /** Its file was truncated or unregistered while the frame was pinned: freed on the last unpin. */
   ORPHAN: 8,
+  /** Being read from the file on the threadpool (PG_locked): pinned until the read ends; readers wait for it. */
+  LOCKED: 16,
+  /** Mapped into the fetch model's mmap of its file (the kernel's page-table entry): a later touch through it does not fault. */
+  MAPPED: 32,
 } as const;
 
 export class FrameArena {

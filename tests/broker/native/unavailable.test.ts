@@ -21,6 +21,7 @@ describe('native addon unavailable', () => {
     await expect(wrapper.sendSequence(new net.Socket(), [], { mode: 'copy' })).rejects.toMatchObject({ message: expect.stringContaining('native-copy') });
     expect(() => wrapper.dropFileCache(0)).toThrow(expect.objectContaining({ errorName: 'FETCH_MODE_UNAVAILABLE' }));
     expect(() => wrapper.fileResidency(0)).toThrow(/unavailable: disabled by COPYLESS_NATIVE_DISABLE=1/);
+    expect(wrapper.netdevScatterGather('lo')).toEqual({ reason: `the native addon is unavailable (${reason})` });
   });
 
   it('a load reports a reason exactly when it has no addon', () => {
