@@ -65,7 +65,13 @@ describe('/metrics', () => {
       const r = await fetch(`${base}/topics/m/partitions/0/records?offset=0&fetchMode=${mode}`, { headers: { accept: 'application/octet-stream' } });
       expect(r.status).toBe(200);
       const bytes = (await r.arrayBuffer()).byteLength;
-      const after = (await scrape()).samples;
+      // A fetch is counted once the broker's write of it completed, which can come a moment after the client has the body.
+      const moved = (s: Sample[]) => sampleValue(s, 'copyless_fetch_mode_bytes_total', { mode }) - sampleValue(before, 'copyless_fetch_mode_bytes_total', { mode });
+      let after = (await scrape()).samples;
+      for (const deadline = Date.now() + 5000; moved(after) < bytes && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        after = (await scrape()).samples;
+      }
       for (const name of MODE_COUNTERS) {
         expect(sampleValue(after, name, { mode }), `${name}{mode=${mode}}`).toBeGreaterThan(sampleValue(before, name, { mode }));
       }
