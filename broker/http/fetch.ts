@@ -8,7 +8,7 @@
 
 import { CopylessError } from '../../src/errors.ts';
 import { FETCH_BYTES_MAX, FETCH_WAIT_MS_MAX } from '../../src/limits.ts';
-import { decodeRecords } from '../../src/record/index.ts';
+import { decodeRecordsUntilFailure } from '../../src/record/index.ts';
 import { validateTopicName } from '../../src/topic-name.ts';
 import { parseFetchMode, type FetchMode } from '../../src/fetch/fetch-mode.ts';
 import type { FetchAccounting } from '../../src/fetch/accounting.ts';
@@ -125,9 +125,10 @@ export async function fetchJson(
   try {
     const parts = served.records[0]?.parts ?? [];
     const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts as Buffer[]);
-    const records = decodeRecords(bytes)
-      .filter((r) => r.offset >= fetchOffset)
-      .map((r) => recordToJson(r, req.encoding));
+    // Records before a batch that cannot be decoded are answered; the next fetch, starting at that batch, reports it.
+    const decoded = decodeRecordsUntilFailure(bytes);
+    const records = decoded.records.filter((r) => r.offset >= fetchOffset).map((r) => recordToJson(r, req.encoding));
+    if (records.length === 0 && decoded.failure) throw decoded.failure.error;
     return {
       topic: req.topic,
       partition: req.partition,
