@@ -111,7 +111,26 @@ const deleteTopics: Handler = async (ctx, req) => {
   return { body: { throttleTimeMs: 0, responses } };
 };
 
+/** Produce v0-2 carry message formats v0/v1, which copyless never stores. */
+const PRODUCE_RECORD_BATCH_V2_MIN_VERSION = 3;
+
+/**
+ * Produce v0-2 are advertised only because librdkafka enables compression
+ * when the advertised range starts at v0 (as Kafka 4.0 does, KAFKA-18659);
+ * a request at those versions is answered UNSUPPORTED_VERSION for every
+ * partition, nothing appended. No client that speaks v3 sends them.
+ */
+function refuseOldProduce(req: any): HandlerResult {
+  if (req.acks === 0) return {};
+  const responses = req.topicData.map((t: { name: string; partitionData: { index: number }[] }) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: ErrorCode.UNSUPPORTED_VERSION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 })),
+  }));
+  return { body: { responses, throttleTimeMs: 0 } };
+}
+
 const produce: Handler = async (ctx, req) => {
+  if (ctx.header.apiVersion < PRODUCE_RECORD_BATCH_V2_MIN_VERSION) return refuseOldProduce(req);
   const acks: number = req.acks;
   const responses = await Promise.all(
     req.topicData.map(async (t: { name: string; partitionData: { index: number; records: Buffer | null }[] }) => ({

@@ -45,7 +45,9 @@ export interface VersionRange {
 
 // [key, min, max]; sorted by key because ApiVersions lists them in this order.
 const ADVERTISED: ReadonlyArray<readonly [number, number, number]> = [
-  [ApiKey.Produce, 3, 7], // v3 is the first with RecordBatch v2; kafkajs and librdkafka send 7
+  // min 0 only for librdkafka (issue 4956, KAFKA-18659): it compresses only when Produce v0 is advertised.
+  // v0-2 (message formats v0/v1) are refused per partition; v3 is the first with RecordBatch v2.
+  [ApiKey.Produce, 0, 7],
   [ApiKey.Fetch, 4, 11], // v4 is the first with RecordBatch v2; both clients send 11; v12 is flexible
   [ApiKey.ListOffsets, 1, 3], // librdkafka 2, kafkajs 3; v0 returns old-style offset arrays
   [ApiKey.Metadata, 0, 6], // librdkafka 4, kafkajs 6; v9 is flexible

@@ -54,10 +54,11 @@ const REQUESTS: Array<[string, object, object]> = [
   ['deleteTopics', { topics: ['a', 'b'], timeout: 1000 }, { topicNames: ['a', 'b'], timeoutMs: 1000 }],
 ];
 
-/** [api, our response body, fields kafkajs's decoder must produce at every version] */
-const RESPONSES: Array<[string, object, object]> = [
+/** [api, our response body, fields kafkajs's decoder must produce at every version (or per version)] */
+const RESPONSES: Array<[string, object, object | ((v: number) => object)]> = [
   ['produce', { responses: [{ name: 't', partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 42 }] }] },
-    { topics: [{ topicName: 't', partitions: [{ partition: 0, errorCode: 0, baseOffset: '42' }] }] }],
+    // kafkajs names the field `offset` up to v2, the versions copyless refuses (message formats v0/v1)
+    (v) => ({ topics: [{ topicName: 't', partitions: [{ partition: 0, errorCode: 0, [v < 3 ? 'offset' : 'baseOffset']: '42' }] }] })],
   ['fetch', { responses: [{ topic: 't', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 5, records: Buffer.alloc(0) }] }] },
     { responses: [{ topicName: 't', partitions: [{ partition: 0, errorCode: 0, highWatermark: '5', messages: [] }] }] }],
   ['listOffsets', { topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 0, offset: 12 }] }] },
@@ -109,6 +110,6 @@ describe('every kafkajs version inside our ranges', () => {
     const header: RequestHeader = { apiKey: KEYS[api]!, apiVersion: v, correlationId: 9, clientId: null };
     const frame = Buffer.concat(encodeResponse(header, body) as Buffer[]);
     const { decode } = require(`${KJ}/requests/${api}/v${v}/response.js`);
-    expect(await decode(frame.subarray(8))).toMatchObject(fields);
+    expect(await decode(frame.subarray(8))).toMatchObject(typeof fields === 'function' ? fields(v) : fields);
   });
 });

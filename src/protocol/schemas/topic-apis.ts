@@ -9,7 +9,7 @@ import { array, field, type Schema } from '../schema.ts';
 
 const INT32_MAX = 0x7fffffff;
 
-// ---- Produce (0): v3-7 --------------------------------------------------
+// ---- Produce (0): v0-7 (v0-2 decoded only to be refused) ----------------
 
 export const ProduceRequestSchema: Schema = [
   field('transactionalId', 'string', '3+', { nullable: '3+', default: null }),
