@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import { CopylessError, limitError } from '../errors.ts';
 import { INDEX_BYTES_MAX } from '../limits.ts';
-import { setBaseOffset, setPartitionLeaderEpoch, validateBatch } from '../record/record-batch.ts';
+import { setBaseOffset, setPartitionLeaderEpoch, settleMaxTimestamp, validateBatch } from '../record/record-batch.ts';
 import { io } from './file-io.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import type { PageCache } from './page-cache.ts';
@@ -186,7 +186,12 @@ export class PartitionLog {
     return { baseOffset, lastOffset: next - 1, records, bytes: payload.length, maxTimestamp, logStartOffset: this.logStartOffset };
   }
 
-  /** Validates every batch of the payload (validateBatch) and that they fill it exactly. */
+  /**
+   * Validates every batch of the payload (validateBatch) and that they fill
+   * it exactly, and settles each batch's maxTimestamp (a header field set in
+   * place, CRC recomputed, records unchanged; see settleMaxTimestamp) so the
+   * time index sees the records' real times even when a client sent -1.
+   */
   private validatePayload(payload: Buffer): PendingBatch[] {
     if (!Buffer.isBuffer(payload) || payload.length === 0) {
       throw new CopylessError('INVALID_RECORD', 'records must hold at least one record batch', { field: 'records', topic: this.topic, partition: this.partition });
@@ -198,7 +203,8 @@ export class PartitionLog {
     const limit = { batchBytesMax: this.config.messageBytesMax };
     for (let at = 0; at < payload.length; ) {
       const h = validateBatch(payload, at, limit);
-      batches.push({ at, totalBytes: h.totalBytes, lastOffsetDelta: h.lastOffsetDelta, lastOffset: 0, maxTimestamp: h.maxTimestamp });
+      const maxTimestamp = settleMaxTimestamp(payload, at, h);
+      batches.push({ at, totalBytes: h.totalBytes, lastOffsetDelta: h.lastOffsetDelta, lastOffset: 0, maxTimestamp });
       at += h.totalBytes;
     }
     return batches;

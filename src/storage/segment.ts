@@ -339,9 +339,9 @@ export class Segment {
   /**
    * The first record with timestamp >= `ts` (Kafka findOffsetByTimestamp):
    * the time index narrows the start, headers are scanned to the first batch
-   * with maxTimestamp >= ts, and that batch is decoded to find the record.
-   * A batch our decoder cannot read (snappy, lz4, zstd) answers with its
-   * base offset and maxTimestamp.
+   * with maxTimestamp >= ts, and that batch is decoded (inflated, whatever
+   * its codec, as Kafka does on this path) to find the record. A batch that
+   * cannot be decoded (corrupt) answers with its base offset and maxTimestamp.
    */
   findByTimestamp(ts: number): { offset: number; timestamp: number } | null {
     const from = this.timeIndex.lookup(ts);
