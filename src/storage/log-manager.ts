@@ -6,6 +6,8 @@
 // Data dir layout:
 //   <data>/<topic>-<partition>/00000000000000000000.{log,index,timeindex}
 //   <data>/recovery-point-offset-checkpoint   Kafka's text format: "0", the entry count, then "topic partition offset" lines
+//   <data>/log-start-offset-checkpoint        the same format: each log's start offset, which DeleteRecords moves
+//   <data>/<topic>-<partition>/*.snapshot      idempotent producer state (producer-state.ts)
 //   <data>/.copyless_cleanshutdown            present only between a clean close and the next open
 //   <data>/meta/                              the broker's lmdb (not ours; skipped)
 // A deleted partition's directory is first renamed to `<topic>-<partition>.<ms>-delete`,
@@ -24,6 +26,7 @@ import type { RecoveryLogger } from './recovery.ts';
 
 export const CLEAN_SHUTDOWN_FILE = '.copyless_cleanshutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_FILE = 'log-start-offset-checkpoint';
 const CHECKPOINT_VERSION = 0;
 const DELETED_DIR_SUFFIX = '-delete';
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -61,6 +64,7 @@ export class LogManager {
   private readonly logger?: RecoveryLogger;
   private readonly logs = new Map<string, PartitionLog>();
   private recoveryPoints = new Map<string, number>();
+  private logStartOffsets = new Map<string, number>();
   private cleanShutdown: boolean | null = null;
   private timers: NodeJS.Timeout[] = [];
 
@@ -86,6 +90,7 @@ export class LogManager {
     const marker = path.join(this.dataDir, CLEAN_SHUTDOWN_FILE);
     this.cleanShutdown = fs.existsSync(marker);
     this.recoveryPoints = readCheckpoint(path.join(this.dataDir, RECOVERY_POINT_FILE), this.logger);
+    this.logStartOffsets = readCheckpoint(path.join(this.dataDir, LOG_START_OFFSET_FILE), this.logger);
     if (this.cleanShutdown) {
       // The removal must be durable before anything is written: a marker that
       // came back after a power loss would make the next start skip recovery.
@@ -113,6 +118,7 @@ export class LogManager {
       config,
       pageCache: this.pageCache,
       recoveryPoint: this.recoveryPoints.get(key(topic, partition)) ?? 0,
+      logStartOffset: this.logStartOffsets.get(key(topic, partition)) ?? 0,
       cleanShutdown: this.cleanShutdown === true,
       now: this.now,
       logger: this.logger,
@@ -157,6 +163,7 @@ export class LogManager {
     if (!log) return;
     this.logs.delete(key(topic, partition));
     this.recoveryPoints.delete(key(topic, partition));
+    this.logStartOffsets.delete(key(topic, partition));
     const doomed = `${log.dir}.${this.now()}${DELETED_DIR_SUFFIX}`;
     io('rename', log.dir, () => fs.renameSync(log.dir, doomed));
     log.delete();
@@ -203,10 +210,14 @@ export class LogManager {
     return deleted;
   }
 
-  /** Writes every log's recovery point (atomically: temp file, fsync, rename). */
+  /** Writes every log's recovery point and log start offset (each atomically: temp file, fsync, rename). */
   checkpoint(): void {
-    for (const log of this.logs.values()) this.recoveryPoints.set(key(log.topic, log.partition), log.recoveryPoint);
+    for (const log of this.logs.values()) {
+      this.recoveryPoints.set(key(log.topic, log.partition), log.recoveryPoint);
+      this.logStartOffsets.set(key(log.topic, log.partition), log.logStartOffset);
+    }
     writeAtomically(path.join(this.dataDir, RECOVERY_POINT_FILE), formatCheckpoint(this.recoveryPoints));
+    writeAtomically(path.join(this.dataDir, LOG_START_OFFSET_FILE), formatCheckpoint(this.logStartOffsets));
   }
 
   /** Flushes and closes every log, writes the recovery points, then the clean-shutdown marker. */

@@ -108,10 +108,10 @@ describe('Fetch v11 response', () => {
 describe('ApiVersions v3+ (KIP-511 fallback)', () => {
   it('is a v0 body with error 35 and every advertised API', () => {
     const bytes = encodeApiVersionsFallback(0x01020304);
-    // size | correlationId | errorCode 35 | count 24 | first entry Produce 0-7 ... last CopylessFetch 0-0
-    expect(bytes.subarray(0, 20).equals(hex('0000009a | 01020304 | 0023 | 00000018 | 0000 0000 0007'))).toBe(true);
+    // size | correlationId | errorCode 35 | count 29 | first entry Produce 0-7 ... last CopylessFetch 0-0
+    expect(bytes.subarray(0, 20).equals(hex('000000b8 | 01020304 | 0023 | 0000001d | 0000 0000 0007'))).toBe(true);
     expect(bytes.subarray(bytes.length - 6).equals(hex('271a 0000 0000'))).toBe(true);
-    expect(bytes.length).toBe(4 + 4 + 2 + 4 + 24 * 6);
+    expect(bytes.length).toBe(4 + 4 + 2 + 4 + 29 * 6);
     const { body } = decodeResponse(header(ApiKey.ApiVersions, 0, 0), bytes.subarray(4)) as { body: { errorCode: number; apiKeys: { apiKey: number }[] } };
     expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(body.apiKeys.map((k) => k.apiKey)).toEqual([...body.apiKeys.map((k) => k.apiKey)].sort((a, b) => a - b));

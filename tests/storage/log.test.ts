@@ -247,6 +247,26 @@ describe('retention', () => {
   });
 });
 
+describe('DeleteRecords', () => {
+  it('moves the log start inside a segment, deletes closed segments wholly below it, and never moves it back', () => {
+    t = openLog(root, { segmentBytes: MiB, retentionMs: -1 });
+    for (let i = 0; i < 40; i++) t.log.append(batch(2, { valueBytes: 60_000, timestamps: [i * 10, i * 10 + 5] }));
+    const segments = t.log.segments();
+    expect(segments.length).toBeGreaterThan(2);
+    const inside = segments[2].baseOffset + 1;
+    expect(t.log.deleteRecordsBefore(inside)).toBe(inside);
+    expect(t.log.segments()[0].baseOffset).toBe(segments[2].baseOffset);
+    expect(t.log.logStartOffset).toBe(inside);
+    expect(errorOf(() => t!.log.read(inside - 1, MiB)).errorName).toBe('OFFSET_OUT_OF_RANGE');
+    expect(t.log.read(inside, MiB)!.firstOffset).toBe(inside - 1); // the whole batch holding it
+    expect(t.log.offsetForTimestamp(0)).toMatchObject({ offset: inside });
+    expect(t.log.deleteRecordsBefore(3)).toBe(inside);
+    expect(errorOf(() => t!.log.deleteRecordsBefore(t!.log.logEndOffset + 1)).errorName).toBe('OFFSET_OUT_OF_RANGE');
+    expect(t.log.deleteRecordsBefore(-1)).toBe(t.log.logEndOffset);
+    expect(t.log.segments()).toHaveLength(1); // the active segment stays
+  });
+});
+
 describe('flush', () => {
   it('shares one fsync between concurrent callers (group commit) and advances the recovery point', async () => {
     t = openLog(root);
