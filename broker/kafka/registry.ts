@@ -7,6 +7,8 @@ import type { Broker } from '../broker.ts';
 import type { Handler } from './context.ts';
 import { coreHandlers } from './handlers.ts';
 import { groupHandlers } from './group-handlers.ts';
+import { adminHandlers } from './admin-handlers.ts';
+import { producerHandlers } from './producer-handlers.ts';
 
 export interface HandlerRegistry {
   handlers: ReadonlyMap<number, Handler>;
@@ -14,7 +16,7 @@ export interface HandlerRegistry {
 }
 
 export function buildHandlers(_broker: Broker): HandlerRegistry {
-  const handlers = new Map<number, Handler>([...coreHandlers, ...groupHandlers]);
+  const handlers = new Map<number, Handler>([...coreHandlers, ...groupHandlers, ...adminHandlers, ...producerHandlers]);
   const advertised = new Map([...SUPPORTED_VERSIONS].filter(([key]) => handlers.has(key)).sort((a, b) => a[0] - b[0]));
   return { handlers, advertised };
 }

@@ -57,7 +57,12 @@ describe('kafka listener', () => {
     const byKey = new Map(r.apiKeys.map((k: any) => [k.apiKey, [k.minVersion, k.maxVersion]]));
     expect(byKey.get(ApiKey.Produce)).toEqual([0, 7]); // min 0 for librdkafka's compression check (KAFKA-18659)
     expect(byKey.get(ApiKey.Fetch)).toEqual([4, 11]);
-    expect(byKey.get(ApiKey.ListOffsets)).toEqual([1, 3]);
+    expect(byKey.get(ApiKey.ListOffsets)).toEqual([0, 3]);
+    expect(byKey.get(ApiKey.InitProducerId)).toEqual([0, 1]); // v2 is the first flexible version
+    expect(byKey.get(ApiKey.DescribeConfigs)).toEqual([0, 3]);
+    expect(byKey.get(ApiKey.CreatePartitions)).toEqual([0, 1]);
+    expect(byKey.get(ApiKey.DeleteRecords)).toEqual([0, 1]);
+    expect(byKey.get(ApiKey.OffsetForLeaderEpoch)).toEqual([0, 3]);
     expect(byKey.get(ApiKey.CopylessFetch)).toEqual([0, 0]);
     const keys = r.apiKeys.map((k: any) => k.apiKey);
     expect(keys).toEqual([...keys].sort((a: number, b: number) => a - b));
