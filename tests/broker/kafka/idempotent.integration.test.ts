@@ -1,4 +1,4 @@
-// Proves idempotent producers survive a broker crash: kcat (librdkafka, enable.idempotence=true) and kafkajs (idempotent: true) keep producing while the broker is SIGKILLed and restarted on the same data dir and port; afterwards every acknowledged record is in the log exactly once, in send order, and nothing appears twice, though batches appended before the crash were retried after it (their retries are answered as duplicates with the original offsets).
+// Proves idempotent producers survive a broker crash, and that transactional producers are refused at once: kcat (librdkafka, enable.idempotence=true) and kafkajs (idempotent: true) keep producing while the broker is SIGKILLed and restarted on the same data dir and port; afterwards every acknowledged record is in the log exactly once, in send order, and nothing appears twice, though batches appended before the crash were retried after it (their retries are answered as duplicates with the original offsets).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,17 +7,18 @@ import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/protocol/index.ts';
 import { startChildBroker, type ChildBroker } from '../../helpers/child-broker.ts';
-import { RawClient, tempDir } from '../../helpers/broker.ts';
+import { RawClient, startTestBroker, tempDir } from '../../helpers/broker.ts';
 import { kcat, kcatFound, kcatSkipReason } from '../../helpers/kcat.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
-let dir: string;
+let dir: string | null = null;
 let broker: ChildBroker | null = null;
 afterEach(async () => {
   await broker?.stop('SIGKILL');
   broker = null;
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  dir = null;
 });
 
 async function logEndOffset(port: number, topic: string): Promise<number> {
@@ -37,7 +38,7 @@ async function crashAndRestartAt(topic: string, offset: number): Promise<void> {
   const port = broker!.port;
   while ((await logEndOffset(port, topic)) < offset) await sleep(20);
   await broker!.stop('SIGKILL');
-  broker = await startChildBroker(dir, port);
+  broker = await startChildBroker(dir!, port);
 }
 
 async function readAll(topic: string): Promise<string[]> {
@@ -100,4 +101,26 @@ describe('kafkajs with idempotent: true', () => {
     expect(new Set(values).size).toBe(values.length);
     expect(values).toEqual(acked);
   }, 180_000);
+});
+
+describe('transactional producers', () => {
+  it('are refused at once, by kafkajs and by librdkafka, with the reason', async () => {
+    const b = await startTestBroker();
+    try {
+      const kafka = new Kafka({ clientId: 'txn', brokers: [b.address], logLevel: logLevel.NOTHING });
+      const producer = kafka.producer({ transactionalId: 'tx', idempotent: true, maxInFlightRequests: 1 });
+      const started = Date.now();
+      await expect(producer.connect().then(() => producer.transaction())).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(10_000); // refused, not retried until kafkajs gives up (30 s and more)
+      await producer.disconnect().catch(() => undefined);
+      if (kcatFound) {
+        const r = await kcat(b.address, ['-P', '-t', 'txn', '-X', 'transactional.id=tx'], 'a\n');
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toContain('copyless does not support transactions');
+      }
+      expect(b.broker.hasTopic('txn') ? b.broker.partitionLog('txn', 0).logEndOffset : 0).toBe(0);
+    } finally {
+      await b.destroy();
+    }
+  });
 });
