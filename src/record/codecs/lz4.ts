@@ -20,16 +20,13 @@
 // hostile frame cannot make the decoder allocate gigabytes. Skippable frames (magic
 // 0x184D2A50-5F) are stepped over; frames may follow one another.
 
-import { limitError } from '../../errors.ts';
+import { boundFrames, type FrameCursor, inflateWithin } from './frames.ts';
 import { corruptSection, lazyModule } from './native-codec.ts';
 
 type Lz4Module = typeof import('lz4-napi');
 const lz4 = lazyModule<Lz4Module>('lz4', 'lz4-napi');
 
 const FRAME_MAGIC = 0x184d2204;
-const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
-const MAGIC_BYTES = 4;
 const FLG_VERSION_MASK = 0xc0;
 const FLG_VERSION_01 = 0x40;
 const FLG_BLOCK_CHECKSUM = 0x10;
@@ -48,51 +45,37 @@ const BLOCK_MAX_BYTES: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6
 
 /** Most bytes the frames of `blob` can inflate to; CORRUPT_MESSAGE when the framing is broken. */
 export function lz4InflatedBytesBound(blob: Buffer): number {
-  let bound = 0;
-  let pos = 0;
-  const need = (n: number, what: string): void => {
-    if (blob.length - pos < n) throw corruptSection('lz4', `${what} at byte ${pos} is cut short`);
-  };
-  while (pos < blob.length) {
-    need(MAGIC_BYTES, 'frame magic');
-    const magic = blob.readUInt32LE(pos);
-    pos += MAGIC_BYTES;
-    if (((magic & SKIPPABLE_MAGIC_MASK) >>> 0) === SKIPPABLE_MAGIC) {
-      need(4, 'skippable frame size');
-      pos += 4 + blob.readUInt32LE(pos);
-      continue;
-    }
-    if (magic !== FRAME_MAGIC) throw corruptSection('lz4', `frame magic is 0x${magic.toString(16)}, not 0x${FRAME_MAGIC.toString(16)}`);
-    need(2, 'frame descriptor');
-    const flg = blob[pos];
-    const blockMax = BLOCK_MAX_BYTES[(blob[pos + 1] >> 4) & 0x07];
-    if ((flg & FLG_VERSION_MASK) !== FLG_VERSION_01 || blockMax === undefined) throw corruptSection('lz4', `frame descriptor 0x${flg.toString(16)} 0x${blob[pos + 1].toString(16)} is not LZ4 frame version 1`);
-    pos += 2 + (flg & FLG_CONTENT_SIZE ? CONTENT_SIZE_BYTES : 0) + (flg & FLG_DICT_ID ? DICT_ID_BYTES : 0) + 1;
-    const blockChecksum = flg & FLG_BLOCK_CHECKSUM ? CHECKSUM_BYTES : 0;
-    for (;;) {
-      need(BLOCK_SIZE_BYTES, 'block size');
-      const word = blob.readUInt32LE(pos);
-      pos += BLOCK_SIZE_BYTES;
-      if (word === 0) break;
-      const size = (word & ~BLOCK_UNCOMPRESSED_BIT) >>> 0;
-      need(size + blockChecksum, 'block');
-      bound += word & BLOCK_UNCOMPRESSED_BIT ? size : Math.min(blockMax, size * BLOCK_RATIO_MAX);
-      pos += size + blockChecksum;
-    }
-    pos += flg & FLG_CONTENT_CHECKSUM ? CHECKSUM_BYTES : 0;
+  return boundFrames('lz4', blob, FRAME_MAGIC, boundFrame);
+}
+
+/** One frame after its magic: the descriptor, then the block sizes up to the end mark. */
+function boundFrame(c: FrameCursor): number {
+  const blob = c.blob;
+  c.need(2, 'frame descriptor');
+  const flg = blob[c.pos];
+  const blockMax = BLOCK_MAX_BYTES[(blob[c.pos + 1] >> 4) & 0x07];
+  if ((flg & FLG_VERSION_MASK) !== FLG_VERSION_01 || blockMax === undefined) {
+    throw corruptSection('lz4', `frame descriptor 0x${flg.toString(16)} 0x${blob[c.pos + 1].toString(16)} is not LZ4 frame version 1`);
   }
-  if (pos > blob.length) throw corruptSection('lz4', 'the last frame is cut short');
+  c.pos += 2 + (flg & FLG_CONTENT_SIZE ? CONTENT_SIZE_BYTES : 0) + (flg & FLG_DICT_ID ? DICT_ID_BYTES : 0) + 1;
+  const blockChecksum = flg & FLG_BLOCK_CHECKSUM ? CHECKSUM_BYTES : 0;
+  let bound = 0;
+  for (;;) {
+    c.need(BLOCK_SIZE_BYTES, 'block size');
+    const word = blob.readUInt32LE(c.pos);
+    c.pos += BLOCK_SIZE_BYTES;
+    if (word === 0) break;
+    const size = (word & ~BLOCK_UNCOMPRESSED_BIT) >>> 0;
+    c.need(size + blockChecksum, 'block');
+    bound += word & BLOCK_UNCOMPRESSED_BIT ? size : Math.min(blockMax, size * BLOCK_RATIO_MAX);
+    c.pos += size + blockChecksum;
+  }
+  c.pos += flg & FLG_CONTENT_CHECKSUM ? CHECKSUM_BYTES : 0;
   return bound;
 }
 
 export function lz4Decompress(blob: Buffer, inflatedBytesMax: number): Buffer {
-  const bound = lz4InflatedBytesBound(blob);
-  if (bound > inflatedBytesMax) throw limitError('LIMIT_EXCEEDED', 'BATCH_INFLATED_BYTES_MAX', inflatedBytesMax, bound, 'lz4 records section may inflate to', { field: 'records' });
-  try {
-    return lz4().decompressFrameSync(blob);
-  } catch (e) {
-    throw corruptSection('lz4', (e as Error).message);
-  }
+  return inflateWithin('lz4', lz4InflatedBytesBound(blob), inflatedBytesMax, () => lz4().decompressFrameSync(blob));
 }
 
 /**

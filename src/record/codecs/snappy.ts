@@ -15,7 +15,7 @@
 // the output is known before anything is inflated (each raw block starts
 // with its uncompressed length), so the bound is checked first.
 
-import { limitError } from '../../errors.ts';
+import { inflateWithin } from './frames.ts';
 import { corruptSection, lazyModule } from './native-codec.ts';
 
 type SnappyModule = typeof import('snappy');
@@ -66,20 +66,14 @@ export function snappyDecompress(blob: Buffer, inflatedBytesMax: number): Buffer
   const blocks = blocksOf(blob);
   let total = 0;
   for (const b of blocks) total += declaredLength(b);
-  if (total > inflatedBytesMax) throw limitError('LIMIT_EXCEEDED', 'BATCH_INFLATED_BYTES_MAX', inflatedBytesMax, total, 'snappy records section inflated', { field: 'records' });
-  const lib = snappy();
-  const inflate = (b: Buffer): Buffer => {
-    try {
-      return lib.uncompressSync(b, { asBuffer: true }) as Buffer;
-    } catch (e) {
-      throw corruptSection('snappy', (e as Error).message);
-    }
-  };
-  if (blocks.length === 1) return inflate(blocks[0]);
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const b of blocks) at += inflate(b).copy(out, at);
-  return out;
+  return inflateWithin('snappy', total, inflatedBytesMax, () => {
+    const lib = snappy();
+    if (blocks.length === 1) return lib.uncompressSync(blocks[0], { asBuffer: true }) as Buffer;
+    const out = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (const b of blocks) at += (lib.uncompressSync(b, { asBuffer: true }) as Buffer).copy(out, at);
+    return out;
+  });
 }
 
 /** Xerial framing over 32 KiB raw blocks, as Kafka's Java producer writes. */

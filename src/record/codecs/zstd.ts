@@ -17,16 +17,13 @@
 // blocks, zstd's densest form, is refused before any byte is inflated.
 // Skippable frames (magic 0x184D2A50-5F) are stepped over.
 
-import { limitError } from '../../errors.ts';
+import { boundFrames, type FrameCursor, inflateWithin } from './frames.ts';
 import { corruptSection, lazyModule } from './native-codec.ts';
 
 type ZstdModule = typeof import('@toondepauw/node-zstd');
 const zstd = lazyModule<ZstdModule>('zstd', '@toondepauw/node-zstd');
 
 const FRAME_MAGIC = 0xfd2fb528;
-const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
-const MAGIC_BYTES = 4;
 const SINGLE_SEGMENT_BIT = 0x20;
 const CONTENT_CHECKSUM_BIT = 0x04;
 const CHECKSUM_BYTES = 4;
@@ -43,54 +40,37 @@ const COMPRESSION_LEVEL = 3;
 
 /** Most bytes the frames of `blob` can inflate to; CORRUPT_MESSAGE when the framing is broken. */
 export function zstdInflatedBytesBound(blob: Buffer): number {
+  return boundFrames('zstd', blob, FRAME_MAGIC, boundFrame);
+}
+
+/** One frame after its magic: the header, then the block headers up to the last block. */
+function boundFrame(c: FrameCursor): number {
+  const blob = c.blob;
+  c.need(1, 'frame header');
+  const fhd = blob[c.pos];
+  const singleSegment = (fhd & SINGLE_SEGMENT_BIT) !== 0;
+  const contentSizeFlag = fhd >> 6;
+  const contentSizeBytes = contentSizeFlag === 0 && singleSegment ? 1 : CONTENT_SIZE_BYTES[contentSizeFlag];
+  c.pos += 1 + (singleSegment ? 0 : 1) + DICT_ID_BYTES[fhd & 0x03] + contentSizeBytes;
   let bound = 0;
-  let pos = 0;
-  const need = (n: number, what: string): void => {
-    if (blob.length - pos < n) throw corruptSection('zstd', `${what} at byte ${pos} is cut short`);
-  };
-  while (pos < blob.length) {
-    need(MAGIC_BYTES, 'frame magic');
-    const magic = blob.readUInt32LE(pos);
-    pos += MAGIC_BYTES;
-    if (((magic & SKIPPABLE_MAGIC_MASK) >>> 0) === SKIPPABLE_MAGIC) {
-      need(4, 'skippable frame size');
-      pos += 4 + blob.readUInt32LE(pos);
-      continue;
-    }
-    if (magic !== FRAME_MAGIC) throw corruptSection('zstd', `frame magic is 0x${magic.toString(16)}, not 0x${FRAME_MAGIC.toString(16)}`);
-    need(1, 'frame header');
-    const fhd = blob[pos];
-    const singleSegment = (fhd & SINGLE_SEGMENT_BIT) !== 0;
-    const contentSizeFlag = fhd >> 6;
-    const contentSizeBytes = contentSizeFlag === 0 && singleSegment ? 1 : CONTENT_SIZE_BYTES[contentSizeFlag];
-    pos += 1 + (singleSegment ? 0 : 1) + DICT_ID_BYTES[fhd & 0x03] + contentSizeBytes;
-    for (let last = false; !last; ) {
-      need(BLOCK_HEADER_BYTES, 'block header');
-      const header = blob.readUIntLE(pos, BLOCK_HEADER_BYTES);
-      pos += BLOCK_HEADER_BYTES;
-      last = (header & 1) === 1;
-      const type = (header >> 1) & 0x03;
-      const size = header >>> 3;
-      if (type === BLOCK_TYPE_RAW || type === BLOCK_TYPE_COMPRESSED) need(size, 'block');
-      if (type === BLOCK_TYPE_RLE) need(1, 'RLE block');
-      if (type > BLOCK_TYPE_COMPRESSED) throw corruptSection('zstd', `block at byte ${pos - BLOCK_HEADER_BYTES} has the reserved type 3`);
-      bound += type === BLOCK_TYPE_COMPRESSED ? BLOCK_BYTES_MAX : size;
-      pos += type === BLOCK_TYPE_RLE ? 1 : size;
-    }
-    pos += fhd & CONTENT_CHECKSUM_BIT ? CHECKSUM_BYTES : 0;
+  for (let last = false; !last; ) {
+    c.need(BLOCK_HEADER_BYTES, 'block header');
+    const header = blob.readUIntLE(c.pos, BLOCK_HEADER_BYTES);
+    c.pos += BLOCK_HEADER_BYTES;
+    last = (header & 1) === 1;
+    const type = (header >> 1) & 0x03;
+    const size = header >>> 3;
+    if (type > BLOCK_TYPE_COMPRESSED) throw corruptSection('zstd', `block at byte ${c.pos - BLOCK_HEADER_BYTES} has the reserved type 3`);
+    c.need(type === BLOCK_TYPE_RLE ? 1 : size, 'block');
+    bound += type === BLOCK_TYPE_COMPRESSED ? BLOCK_BYTES_MAX : size;
+    c.pos += type === BLOCK_TYPE_RLE ? 1 : size;
   }
-  if (pos > blob.length) throw corruptSection('zstd', 'the last frame is cut short');
+  c.pos += fhd & CONTENT_CHECKSUM_BIT ? CHECKSUM_BYTES : 0;
   return bound;
 }
 
 export function zstdDecompress(blob: Buffer, inflatedBytesMax: number): Buffer {
-  const bound = zstdInflatedBytesBound(blob);
-  if (bound > inflatedBytesMax) throw limitError('LIMIT_EXCEEDED', 'BATCH_INFLATED_BYTES_MAX', inflatedBytesMax, bound, 'zstd records section may inflate to', { field: 'records' });
-  try {
-    return decoder().decodeSync(blob);
-  } catch (e) {
-    throw corruptSection('zstd', (e as Error).message);
-  }
+  return inflateWithin('zstd', zstdInflatedBytesBound(blob), inflatedBytesMax, () => decoder().decodeSync(blob));
 }
 
 export function zstdCompress(plain: Buffer): Buffer {
