@@ -1,8 +1,8 @@
 // Proves every Kafka codec end to end: kcat (librdkafka) stores gzip, snappy,
 // lz4 and zstd batches compressed (well under the raw size) and `copyless
-// consume`, the HTTP JSON fetch and a WebSocket subscriber read them back; the
-// SDK producer's four codecs are read by kcat and kafkajs; kafkajs with
-// snappy, lz4 and zstd codecs round-trips; ListOffsets by time is exact inside
+// consume`, the HTTP JSON fetch and a WebSocket subscriber read them back;
+// kcat reads what the SDK producer and `copyless produce --compression` wrote
+// with each codec; kafkajs with snappy, lz4 and zstd codecs round-trips; ListOffsets by time is exact inside
 // a compressed batch for kafkajs and kcat; and a batch that cannot be decoded
 // is reported alone, after the records before it, by every reader.
 
@@ -42,10 +42,10 @@ class Capture extends Writable {
   }
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const io: CliIo = { stdin: Readable.from([]), stdout, stderr, stderrIsTTY: false };
+  const io: CliIo = { stdin: Readable.from(stdin ? [Buffer.from(stdin)] : []), stdout, stderr, stderrIsTTY: false };
   const code = await main([...args, '--broker', address()], io);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
@@ -128,6 +128,15 @@ describe.skipIf(!kcatFound)(`kcat (librdkafka) -z${kcatSkipReason}`, () => {
     const c = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-q']);
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout).toBe(lines.slice(0, 500).join('\n') + '\n');
+  });
+
+  it.each(CODECS)('reads what `copyless produce --compression %s` stored', async (codec) => {
+    const topic = `cli-${codec}`;
+    const p = await cli(['produce', topic, '--compression', codec], lines.slice(0, 300).join('\n') + '\n');
+    expect(p.code, p.stderr).toBe(0);
+    expect(new Set(storedBatches(topic).map((x) => x.compression))).toEqual(new Set([codec]));
+    const c = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-q']);
+    expect(c.stdout).toBe(lines.slice(0, 300).join('\n') + '\n');
   });
 
   it('finds the first record at or after a time inside a compressed batch (kcat -o s@ts)', async () => {
