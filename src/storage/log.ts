@@ -268,10 +268,15 @@ export class PartitionLog {
   private loadProducerState(): void {
     const from = this.producers.loadSnapshot({ logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, warn: (obj, msg) => this.logger?.warn(obj, msg) });
     let replayed = 0;
-    replayProducerBatches(this.segs, from, (b) => {
-      this.producers.update(b, { firstOffset: b.baseOffset, lastOffset: b.lastOffset, timestamp: b.maxTimestamp });
-      replayed++;
-    });
+    replayProducerBatches(
+      this.segs,
+      from,
+      (b) => {
+        this.producers.update(b, { firstOffset: b.baseOffset, lastOffset: b.lastOffset, timestamp: b.maxTimestamp });
+        replayed++;
+      },
+      this.logger,
+    );
     if (this.producers.size > 0 || replayed > 0) {
       this.logger?.info({ topic: this.topic, partition: this.partition, producers: this.producers.size, snapshotOffset: from, replayedBatches: replayed }, 'producer state loaded');
     }

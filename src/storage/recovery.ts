@@ -34,8 +34,13 @@ import {
   batchTotalBytes,
   computeBatchCrc,
   CRC_OFFSET,
-  readBatchHeader,
+  BASE_SEQUENCE_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  batchIsControl,
 } from '../record/record-batch.ts';
+import { readInt64 } from '../record/int64.ts';
 import { io, mkdirDurable, readFully } from './file-io.ts';
 import type { PageCache } from './page-cache.ts';
 import { INDEX_SUFFIX, LOG_SUFFIX, RELATIVE_OFFSET_MAX, Segment, TIME_INDEX_SUFFIX } from './segment.ts';
@@ -256,27 +261,36 @@ export interface ReplayedBatch {
 }
 
 /**
- * Hands every idempotent batch (producerId >= 0) whose last offset is at or
- * after `fromOffset` to `visit`, in offset order, reading only headers
- * straight from the segment files (Kafka's loadProducersFromRecords). The
- * segments were recovered already, so every header is trusted.
+ * Hands every idempotent batch (producerId >= 0, not a control batch) whose
+ * last offset is at or after `fromOffset` to `visit`, in offset order,
+ * reading only headers straight from the segment files (Kafka's
+ * loadProducersFromRecords). The segments were loaded already, but a
+ * trusted segment's middle was not re-checked, so a header whose size cannot
+ * be right ends that segment's replay with a warning instead of looping.
  */
-export function replayProducerBatches(segments: readonly Segment[], fromOffset: number, visit: (b: ReplayedBatch) => void): void {
+export function replayProducerBatches(segments: readonly Segment[], fromOffset: number, visit: (b: ReplayedBatch) => void, logger?: RecoveryLogger): void {
   for (const segment of segments) {
     if (segment.nextOffset <= fromOffset || segment.isEmpty) continue;
     const reader = new ChunkReader(segment.fd, segment.sizeBytes, REPLAY_READ_BYTES);
     for (let position = 0; position + BATCH_HEADER_BYTES <= segment.sizeBytes; ) {
-      const h = readBatchHeader(io('replay', segment.logPath, () => reader.bytes(position, BATCH_HEADER_BYTES)));
-      position += h.totalBytes;
-      if (h.lastOffset < fromOffset || h.producerId < 0 || h.isControl) continue;
+      const h = io('replay', segment.logPath, () => reader.bytes(position, BATCH_HEADER_BYTES));
+      const totalBytes = batchTotalBytes(h, 0);
+      if (totalBytes < BATCH_HEADER_BYTES || position + totalBytes > segment.sizeBytes) {
+        logger?.warn({ segment: segment.logPath, position, totalBytes }, 'producer-state replay stopped at a batch whose size cannot be right');
+        break;
+      }
+      position += totalBytes;
+      const lastOffset = batchLastOffset(h, 0);
+      const producerId = readInt64(h, PRODUCER_ID_OFFSET);
+      if (lastOffset < fromOffset || producerId < 0 || batchIsControl(h, 0)) continue;
       visit({
-        producerId: h.producerId,
-        producerEpoch: h.producerEpoch,
-        baseSequence: h.baseSequence,
-        lastOffsetDelta: h.lastOffsetDelta,
-        baseOffset: h.baseOffset,
-        lastOffset: h.lastOffset,
-        maxTimestamp: h.maxTimestamp,
+        producerId,
+        producerEpoch: h.readInt16BE(PRODUCER_EPOCH_OFFSET),
+        baseSequence: h.readInt32BE(BASE_SEQUENCE_OFFSET),
+        lastOffsetDelta: h.readInt32BE(LAST_OFFSET_DELTA_OFFSET),
+        baseOffset: batchBaseOffset(h, 0),
+        lastOffset,
+        maxTimestamp: batchMaxTimestamp(h, 0),
       });
     }
   }

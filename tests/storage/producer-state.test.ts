@@ -170,6 +170,23 @@ describe('producer state across restarts', () => {
     expect(t.log.append(idem(9, 0, 29 * 3, 3, 'big29'.padEnd(60_000, 'x')))).toMatchObject({ duplicate: true, baseOffset: sent[29].base });
   });
 
+  it('stops a replay at a header whose size cannot be right, instead of failing the open or looping', () => {
+    t = openLog(root, { segmentBytes: MiB });
+    produceAcross(30);
+    t.log.close();
+    for (const name of snapshots()) fs.rmSync(path.join(t.dir, name));
+    // The second batch of the first (closed, trusted) segment: a clean start does not re-check it.
+    const first = path.join(t.dir, '00000000000000000000.log');
+    const fd = fs.openSync(first, 'r+');
+    const length = Buffer.alloc(4);
+    fs.readSync(fd, length, 0, 4, 8);
+    const second = length.readInt32BE(0) + 12;
+    fs.writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xf4]), 0, 4, second + 8); // batchLength -12: a size of 0
+    fs.closeSync(fd);
+    t.reopen({ cleanShutdown: true });
+    expect(t.log.logEndOffset).toBe(90);
+  });
+
   it('forgets batches a recovery truncated away, and the snapshots above the new end', () => {
     t = openLog(root);
     t.log.append(idem(6, 0, 0));
