@@ -158,7 +158,7 @@ export class Broker extends EventEmitter {
       for (let p = 0; p < record.partitions; p++) logs.push(this.logs.getOrCreate(record.name, p, record.config));
       this.topics.set(record.name, { record, logs });
     }
-    this.producerIds.open(Math.max(-1, ...this.logs.all().map((l) => l.producers.maxProducerId())));
+    this.producerIds.open(this.logs.all().reduce((max, l) => Math.max(max, l.producers.maxProducerId()), -1));
     this.pageCache.start();
     this.logs.start();
     this.logger.info({ topics: this.topics.size, cleanShutdown, dataDir: this.config.dataDir }, 'storage opened');
