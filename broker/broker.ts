@@ -25,6 +25,7 @@ import { publicConfig, type BrokerConfig } from './config.ts';
 import { MetaStore, type TopicRecord } from './meta-store.ts';
 import { native, netdevScatterGather, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
+import { ProducerIdManager } from './producer-ids.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { sgDmaAssumption, type SgDmaAssumption } from './sg-dma.ts';
@@ -138,6 +139,8 @@ export class Broker extends EventEmitter {
   readonly pageCache: PageCache;
   readonly logs: LogManager;
   readonly meta: MetaStore;
+  /** Hands out idempotent producers' ids (InitProducerId). */
+  readonly producerIds: ProducerIdManager;
   readonly fetchModel: FetchModel;
   readonly fetchStats = new FetchStats();
   readonly startedAt = Date.now();
@@ -183,6 +186,7 @@ export class Broker extends EventEmitter {
     };
     this.logs = new LogManager({ dataDir: config.dataDir, pageCache: this.pageCache, defaults: this.logDefaults, logger });
     this.meta = new MetaStore(config.dataDir);
+    this.producerIds = new ProducerIdManager(this.meta);
     this.fetchModel = new FetchModel(this.pageCache, { onUnmap: () => this.fetchStats.recordUnmap() });
     this.sgDma = sgDmaAssumption({ flag: config.sgDma, host: config.host, probe: netdevScatterGather });
     logger.info({ sgDma: this.sgDma }, 'scatter/gather DMA assumption');
@@ -220,6 +224,7 @@ export class Broker extends EventEmitter {
       for (let p = 0; p < record.partitions; p++) logs.push(this.logs.getOrCreate(record.name, p, record.config));
       this.topics.set(record.name, { record, logs });
     }
+    this.producerIds.open(this.logs.all().reduce((max, l) => Math.max(max, l.producers.maxProducerId()), -1));
     this.pageCache.start();
     this.logs.start();
     const how = fresh ? { newDataDir: true } : { cleanShutdown };
@@ -326,6 +331,27 @@ export class Broker extends EventEmitter {
     void this.logs.purgeDeleted();
   }
 
+  /**
+   * Kafka CreatePartitions: grows a topic to `count` partitions (never
+   * shrinks: INVALID_PARTITIONS), each new one an empty log, and persists the
+   * new count. Keyed messages may map to other partitions afterwards, as in Kafka.
+   */
+  async createPartitions(name: string, count: number, o: { validateOnly?: boolean } = {}): Promise<void> {
+    const topic = this.topics.get(name);
+    if (!topic) throw new CopylessError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`, { topic: name });
+    const current = topic.logs.length;
+    if (!Number.isInteger(count) || count <= current || count > PARTITIONS_MAX) {
+      const why = count <= current ? `the topic already has ${current}; partitions can only be added` : `must be at most ${PARTITIONS_MAX} (PARTITIONS_MAX)`;
+      throw new CopylessError('INVALID_PARTITIONS', `partition count ${count} for topic ${name}: ${why}`, { topic: name, field: 'count', limit: 'PARTITIONS_MAX', max: PARTITIONS_MAX });
+    }
+    if (o.validateOnly) return;
+    for (let p = current; p < count; p++) topic.logs.push(this.logs.getOrCreate(name, p, topic.record.config));
+    topic.record = { ...topic.record, partitions: count };
+    await this.meta.putTopic(topic.record);
+    this.logger.info({ topic: name, from: current, to: count }, 'partitions added');
+    this.emit('topics-changed');
+  }
+
   /** The topic's partition log, or UNKNOWN_TOPIC_OR_PARTITION. */
   partitionLog(topic: string, partition: number): PartitionLog {
     const t = this.topics.get(topic);
@@ -400,8 +426,11 @@ export class Broker extends EventEmitter {
     const { log, result } = await this.appendTurns.run(cost, () => {
       const log = this.partitionLog(topic, partition);
       const result = log.append(records);
-      this.wake(topic, partition);
-      this.emit('append', topic, partition, result);
+      if (!result.duplicate) {
+        // An idempotent producer's retry of a stored batch appends nothing: there is nothing new to wake anyone for.
+        this.wake(topic, partition);
+        this.emit('append', topic, partition, result);
+      }
       return { log, result };
     });
     if (o.acks === -1) await withTimeout(log.flush(), o.timeoutMs, topic, partition);

@@ -525,6 +525,7 @@ export class Consumer {
     handlers: RunOptions,
   ): Promise<void> {
     let staleMetadata: CopylessError | null = null;
+    let undecodable: CopylessError | null = null;
     for (const f of fetched) {
       const p = this.positions.get(key(f.topic, f.partition));
       if (!this.isCurrent(generation)) return;
@@ -541,8 +542,12 @@ export class Consumer {
       if (f.messages.length > 0) await this.handle(generation, p, f, accounting, handlers);
       else if (f.nextOffset > f.fetchOffset) p.offset = f.nextOffset; // only control batches
       else if (f.recordsBytes > 0 && f.highWatermark > f.fetchOffset) p.maxBytes = Math.min(p.maxBytes * 2, this.s.maxBytes);
+      undecodable ??= f.decodeError ?? null;
     }
     if (this.isCurrent(generation)) await handlers.afterFetch?.();
+    // A batch that cannot be decoded ends the run once everything before it was delivered;
+    // its partition's position stays at that batch, so nothing after it is skipped silently.
+    if (undecodable) return this.fail(undecodable);
     if (staleMetadata) throw staleMetadata;
   }
 

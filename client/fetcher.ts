@@ -12,7 +12,7 @@
 import { CopylessError } from '../src/errors.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import type { CopylessFetchResponse, FetchRequest } from '../src/protocol/index.ts';
-import { BATCH_HEADER_BYTES, batchIsControl, batchLastOffset, batchTotalBytes, readRecordBatch } from '../src/record/index.ts';
+import { BATCH_HEADER_BYTES, batchFailure, batchIsControl, batchLastOffset, batchTotalBytes, readRecordBatch } from '../src/record/index.ts';
 import type { Cluster } from './cluster.ts';
 
 /**
@@ -54,6 +54,12 @@ export interface FetchedPartition {
   nextOffset: number;
   /** Bytes of the `records` field, whole batches or not. */
   recordsBytes: number;
+  /**
+   * The first batch that could not be decoded (corrupt, or inflating past
+   * BATCH_INFLATED_BYTES_MAX), naming its offsets; `messages` then hold the
+   * records before it and `nextOffset` is where it starts. Absent otherwise.
+   */
+  decodeError?: CopylessError;
 }
 
 export interface FetchResult {
@@ -195,7 +201,12 @@ export function scanPartition(topic: string, p: PartitionData, fetchOffset: numb
   return f;
 }
 
-/** Decodes the records of a scanned partition into `f.messages`, from fetchOffset up to nextOffset. */
+/**
+ * Decodes the records of a scanned partition into `f.messages`, from
+ * fetchOffset up to nextOffset, or up to the first batch that cannot be
+ * decoded: that batch is reported in `f.decodeError` and `f.nextOffset` stops
+ * at it, so what precedes it is delivered and nothing after it is skipped.
+ */
 export function decodeMessages(f: FetchedPartition, checkCrcs: boolean): void {
   const { topic, partition, fetchOffset, messages, records: buf } = f;
   if (buf === null) return;
@@ -205,14 +216,23 @@ export function decodeMessages(f: FetchedPartition, checkCrcs: boolean): void {
     const totalBytes = batchTotalBytes(buf, pos);
     if (totalBytes > buf.length - pos) break;
     if (batchLastOffset(buf, pos) >= fetchOffset && !batchIsControl(buf, pos)) {
-      readRecordBatch(
-        buf,
-        pos,
-        (offset, timestamp, key, value, headers) => {
-          if (offset >= fetchOffset) messages.push({ topic, partition, offset, timestamp, key, value, headers });
-        },
-        o,
-      );
+      const before = messages.length;
+      try {
+        readRecordBatch(
+          buf,
+          pos,
+          (offset, timestamp, key, value, headers) => {
+            if (offset >= fetchOffset) messages.push({ topic, partition, offset, timestamp, key, value, headers });
+          },
+          o,
+        );
+      } catch (e) {
+        const failure = batchFailure(buf, pos, e);
+        messages.length = before;
+        f.decodeError = new CopylessError(failure.error.code, `${topic}/${partition}: ${failure.error.message}`, { ...failure.error.details, topic, partition });
+        f.nextOffset = Math.max(fetchOffset, failure.baseOffset);
+        return;
+      }
     }
     pos += totalBytes;
   }

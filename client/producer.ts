@@ -3,6 +3,7 @@
 // batches, produce-transport.ts sends). A record accepted by `send` joins the
 // open batch of its partition; memory is bounded by `maxInFlightBytes`.
 
+import type { CompressionName } from '../src/record/index.ts';
 import type { Cluster } from './cluster.ts';
 import type { Partitioner } from './partitioner.ts';
 import { ClusterProduceTransport } from './produce-transport.ts';
@@ -11,7 +12,7 @@ import { RecordAccumulator } from './record-accumulator.ts';
 export { type ProduceTransport, type ReadyBatch, RecordAccumulator, estimateRecordBytes, resolveProducerOptions } from './record-accumulator.ts';
 
 export type Acks = 0 | 1 | -1 | 'all';
-export type Compression = 'none' | 'gzip';
+export type Compression = CompressionName;
 
 export interface ProducerOptions {
   /** -1/'all': the leader has the batch durably in its log; 1: the leader appended it; 0: no response at all. */

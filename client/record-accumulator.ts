@@ -23,7 +23,7 @@
 
 import { CopylessError, limitError, toCopylessError } from '../src/errors.ts';
 import { PRODUCER_BATCH_BYTES_DEFAULT, PRODUCER_INFLIGHT_BYTES_DEFAULT, PRODUCER_LINGER_MS_DEFAULT } from '../src/limits.ts';
-import { type RecordsWriter, createBatchWriter, sealRecordBatch } from '../src/record/index.ts';
+import { COMPRESSION_NAMES, type RecordsWriter, createBatchWriter, isCompressionName, sealRecordBatch } from '../src/record/index.ts';
 import { createDefaultPartitioner, type Partitioner } from './partitioner.ts';
 import { type ProduceOutcome, ProduceSender, type ProduceTransport } from './produce-sender.ts';
 import type { Compression, Headers, Message, ProducerOptions, ProducerRecord, RecordMetadata } from './producer.ts';
@@ -109,8 +109,8 @@ export function resolveProducerOptions(o: ProducerOptions = {}): Settings {
     throw new CopylessError('INVALID_REQUIRED_ACKS', `acks must be 0, 1, -1 or 'all', got ${String(o.acks)}`, { field: 'acks' });
   }
   const compression = o.compression ?? 'none';
-  if (compression !== 'none' && compression !== 'gzip') {
-    throw new CopylessError('INVALID_CONFIG', `compression must be 'none' or 'gzip', got ${String(compression)}`, { field: 'compression' });
+  if (!isCompressionName(compression)) {
+    throw new CopylessError('INVALID_CONFIG', `compression must be one of ${COMPRESSION_NAMES.join(', ')}, got ${String(compression)}`, { field: 'compression' });
   }
   const s: Settings = {
     acks,

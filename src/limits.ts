@@ -167,8 +167,18 @@ check(CONSUMER_PARTITION_FETCH_BYTES_DEFAULT <= CONSUMER_FETCH_BYTES_DEFAULT, 'o
 
 // Storage (src/record, src/storage).
 
-/** Largest size a gzip batch may inflate to when copyless decodes one (client SDK, timestamp lookup): bounds a "zip bomb". */
+/**
+ * Largest size a compressed batch may inflate to when copyless decodes one
+ * (any reader, the timestamp lookup, a maxTimestamp fix-up): bounds a "zip
+ * bomb", checked before inflating (src/record/codecs walk each frame first).
+ */
 export const BATCH_INFLATED_BYTES_MAX = 256 * MiB;
+/**
+ * An idempotent producer's state is dropped from a partition once its last
+ * batch is this old (Kafka `producer.id.expiration.ms`, same default): what
+ * bounds the per-partition producer table, checked on roll and retention.
+ */
+export const PRODUCER_ID_EXPIRATION_MS = 24 * 60 * 60 * 1000;
 
 // Native fetch modes (broker/native/, native/).
 

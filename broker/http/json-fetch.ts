@@ -20,7 +20,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { toCopylessError } from '../../src/errors.ts';
 import { HTTP_JSON_ROUND_BYTES } from '../../src/limits.ts';
-import { decodeRecords } from '../../src/record/index.ts';
+import { decodeRecordsUntilFailure, type BatchFailure, type DecodedRecord } from '../../src/record/index.ts';
 import type { FetchMode } from '../../src/fetch/fetch-mode.ts';
 import { addAccounting, emptyAccounting, type FetchAccounting } from '../../src/fetch/accounting.ts';
 import type { Broker, FetchResult } from '../broker.ts';
@@ -47,9 +47,22 @@ export async function streamJsonFetch(ctx: HttpContext, reply: FastifyReply, req
   const budget = ctx.heldBytes;
   checkFetchLimits(req.maxBytes, req.maxWaitMs);
   const firstLimit = Math.min(req.maxBytes, HTTP_JSON_ROUND_BYTES);
-  // The first round long-polls and may fail with a typed error: nothing is sent before it returns.
+  // The first round long-polls and is decoded before anything is sent, so it may still fail with a typed error.
   const { result, fetchOffset } = await fetchPartition(broker, { ...req, maxBytes: firstLimit }, signal);
   const p = result.partitions[0];
+  const accounting = emptyAccounting();
+  let first: DecodedRound | null;
+  try {
+    first = await decodeRound(broker, result, { fetchOffset, budget, accounting, signal });
+  } catch (e) {
+    result.release();
+    throw e;
+  }
+  // A batch that cannot be decoded, right at the offset asked for: reported alone, as a typed error.
+  if (first?.failure && first.records.length === 0) {
+    first.release();
+    throw first.failure.error;
+  }
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -62,7 +75,6 @@ export async function streamJsonFetch(ctx: HttpContext, reply: FastifyReply, req
     highWatermark: p.highWatermark,
     logStartOffset: p.logStartOffset,
   };
-  const accounting = emptyAccounting();
   let bytesOut = 0;
   const send = async (text: string, charged: number): Promise<boolean> => {
     bytesOut += Buffer.byteLength(text);
@@ -70,16 +82,19 @@ export async function streamJsonFetch(ctx: HttpContext, reply: FastifyReply, req
   };
   try {
     if (!(await send(`${JSON.stringify(head).slice(0, -1)},"records":[`, 0))) return;
-    let next: FetchResult | null = result;
+    let round = first;
     let offset = fetchOffset;
     let sentRecordBytes = 0;
     const state = { first: true };
-    while (next !== null) {
-      const round = await sendRound(broker, next, { fetchOffset: offset, encoding: req.encoding, state, budget, accounting, signal, send });
-      if (round === null) break;
-      offset = round.nextOffset;
-      sentRecordBytes += round.recordBytes;
-      next = await nextRound(broker, req, offset, req.maxBytes - sentRecordBytes, signal);
+    while (round !== null) {
+      const sent = await sendRound(round, { fetchOffset: offset, encoding: req.encoding, state, budget, send });
+      if (sent === null) break;
+      offset = sent.nextOffset;
+      sentRecordBytes += sent.recordBytes;
+      // A batch that cannot be decoded ends the answer after the records before it; a fetch from its offset reports it.
+      if (round.failure) break;
+      const next = await nextRound(broker, req, offset, req.maxBytes - sentRecordBytes, signal);
+      round = next && (await decodeRound(broker, next, { fetchOffset: offset, budget, accounting, signal }));
     }
     if (res.destroyed) return;
     await send(`],"nextOffset":${offset},"accounting":${JSON.stringify(accounting)}}`, 0);
@@ -105,57 +120,92 @@ async function nextRound(broker: Broker, req: JsonFetchRequest, offset: number, 
   return result;
 }
 
+/** One round's records, decoded up to the first batch that cannot be; its budget bytes and pages are held until release. */
+interface DecodedRound {
+  records: DecodedRecord[];
+  failure: BatchFailure | null;
+  recordBytes: number;
+  release(): void;
+}
+
 /**
  * Serve one round with the copy mode (its bytes charged to the budget before
- * they are copied), decode it, and write its records as JSON in pieces: each
- * piece is charged while the socket holds it, and the next is encoded only
- * once the socket has drained and the event loop has had a turn. Null when
- * the round had nothing to send (caught up) or the answer was cut off.
+ * they are copied) and decode it up to the first batch that cannot be
+ * decoded. Null when the round had nothing to send (caught up) or no room
+ * came before the client went away.
  */
-async function sendRound(
+async function decodeRound(
   broker: Broker,
   result: FetchResult,
-  o: {
-    fetchOffset: number;
-    encoding: BytesEncoding;
-    state: { first: boolean };
-    budget: ByteBudget;
-    accounting: FetchAccounting;
-    signal: AbortSignal;
-    send: (text: string, charged: number) => Promise<boolean>;
-  },
-): Promise<{ recordBytes: number; nextOffset: number } | null> {
+  o: { fetchOffset: number; budget: ByteBudget; accounting: FetchAccounting; signal: AbortSignal },
+): Promise<DecodedRound | null> {
   const { budget } = o;
   if (result.bytes === 0 || !(await budget.reserve(result.bytes, o.signal))) {
     result.release();
     return null;
   }
-  let nextOffset = o.fetchOffset;
   try {
     const served = await broker.serve(result, 'copy');
     try {
       const parts = (served.records[0]?.parts ?? []) as Buffer[];
       const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
       if (served.accounting) addAccounting(o.accounting, served.accounting);
-      let piece = '';
-      for (const r of decodeRecords(bytes)) {
-        if (r.offset < o.fetchOffset) continue;
-        piece += (o.state.first ? '' : ',') + JSON.stringify(recordToJson(r, o.encoding));
-        o.state.first = false;
-        nextOffset = r.offset + 1;
-        if (piece.length >= JSON_PIECE_BYTES) {
-          if (!(await sendPiece(piece, budget, o.send))) return null;
-          piece = '';
-        }
-      }
-      if (piece.length > 0 && !(await sendPiece(piece, budget, o.send))) return null;
+      const decoded = decodeRecordsUntilFailure(bytes);
+      const records = decoded.records.filter((r) => r.offset >= o.fetchOffset);
+      return { records, failure: decoded.failure, recordBytes: result.bytes, release: once(() => budget.release(result.bytes)) };
     } finally {
       served.release();
     }
-  } finally {
+  } catch (e) {
     budget.release(result.bytes);
+    throw e;
   }
-  return nextOffset === o.fetchOffset ? null : { recordBytes: result.bytes, nextOffset };
+}
+
+/**
+ * Write a decoded round's records as JSON in pieces: each piece is charged
+ * while the socket holds it, and the next is encoded only once the socket has
+ * drained and the event loop has had a turn. Releases the round. Null when
+ * the round had no records or the answer was cut off.
+ */
+async function sendRound(
+  round: DecodedRound,
+  o: {
+    fetchOffset: number;
+    encoding: BytesEncoding;
+    state: { first: boolean };
+    budget: ByteBudget;
+    send: (text: string, charged: number) => Promise<boolean>;
+  },
+): Promise<{ recordBytes: number; nextOffset: number } | null> {
+  const { budget } = o;
+  let nextOffset = o.fetchOffset;
+  try {
+    let piece = '';
+    for (const r of round.records) {
+      piece += (o.state.first ? '' : ',') + JSON.stringify(recordToJson(r, o.encoding));
+      o.state.first = false;
+      nextOffset = r.offset + 1;
+      if (piece.length >= JSON_PIECE_BYTES) {
+        if (!(await sendPiece(piece, budget, o.send))) return null;
+        piece = '';
+      }
+    }
+    if (piece.length > 0 && !(await sendPiece(piece, budget, o.send))) return null;
+  } finally {
+    round.release();
+  }
+  return nextOffset === o.fetchOffset ? null : { recordBytes: round.recordBytes, nextOffset };
+}
+
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      f();
+    }
+  };
 }
 
 /** Charge a piece of text already made, write it, and give the event loop a turn. */

@@ -10,6 +10,7 @@ import { ApiKey } from '../../src/protocol/index.ts';
 import type { GroupCoordinator } from '../groups/coordinator.ts';
 import { kafkaErrorCode, type Handler, type RequestContext } from './context.ts';
 import { jsonApi } from './handlers.ts';
+import { TRANSACTIONS_UNSUPPORTED } from './producer-handlers.ts';
 
 /** FindCoordinator key types (KIP-98). */
 const KeyType = { group: 0, transaction: 1 } as const;
@@ -41,7 +42,8 @@ const findCoordinator: Handler = async (ctx, req) => {
   const body = { throttleTimeMs: 0, errorCode: 0, errorMessage: null as string | null, nodeId: -1, host: '', port: -1 };
   try {
     const keyType = ctx.header.apiVersion >= 1 ? req.keyType : KeyType.group;
-    if (keyType === KeyType.transaction) throw new CopylessError('COORDINATOR_NOT_AVAILABLE', 'copyless has no transaction coordinator');
+    // Non-retriable, so a transactional producer fails at once instead of retrying a lookup that can never succeed.
+    if (keyType === KeyType.transaction) throw new CopylessError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', TRANSACTIONS_UNSUPPORTED, { field: 'keyType' });
     if (keyType !== KeyType.group) throw new CopylessError('INVALID_REQUEST', `keyType is ${keyType}, must be 0 (group) or 1 (transaction)`, { field: 'keyType' });
     coordinator(ctx);
     const c = ctx.broker.config;

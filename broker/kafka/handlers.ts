@@ -111,7 +111,26 @@ const deleteTopics: Handler = async (ctx, req) => {
   return { body: { throttleTimeMs: 0, responses } };
 };
 
+/** Produce v0-2 carry message formats v0/v1, which copyless never stores. */
+const PRODUCE_RECORD_BATCH_V2_MIN_VERSION = 3;
+
+/**
+ * Produce v0-2 are advertised only because librdkafka enables compression
+ * when the advertised range starts at v0 (as Kafka 4.0 does, KAFKA-18659);
+ * a request at those versions is answered UNSUPPORTED_VERSION for every
+ * partition, nothing appended. No client that speaks v3 sends them.
+ */
+function refuseOldProduce(req: any): HandlerResult {
+  if (req.acks === 0) return {};
+  const responses = req.topicData.map((t: { name: string; partitionData: { index: number }[] }) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: ErrorCode.UNSUPPORTED_VERSION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 })),
+  }));
+  return { body: { responses, throttleTimeMs: 0 } };
+}
+
 const produce: Handler = async (ctx, req) => {
+  if (ctx.header.apiVersion < PRODUCE_RECORD_BATCH_V2_MIN_VERSION) return refuseOldProduce(req);
   const acks: number = req.acks;
   const responses = await Promise.all(
     req.topicData.map(async (t: { name: string; partitionData: { index: number; records: Buffer | null }[] }) => ({
@@ -199,13 +218,39 @@ async function fetchResponse(ctx: RequestContext, result: FetchResult, withAccou
 const fetch: Handler = (ctx, req) => serveFetch(ctx, req, false);
 const copylessFetch: Handler = (ctx, req) => serveFetch(ctx, req, true);
 
+const LATEST_TIMESTAMP = -1;
+const EARLIEST_TIMESTAMP = -2;
+
+/**
+ * ListOffsets v0 (Kafka's legacyFetchOffsetsBefore): up to `maxNumOffsets`
+ * segment base offsets (plus the log end, for a non-empty active segment),
+ * newest first, of the segments last written at or before `timestamp`.
+ * Kafka compares each segment file's mtime; copyless uses the segment's
+ * newest record time, which is what a segment's mtime approximates.
+ */
+function legacyOffsets(ctx: RequestContext, topic: string, partition: number, timestamp: number, maxNumOffsets: number): number[] {
+  const log = ctx.broker.partitionLog(topic, partition);
+  const segments = log.segments();
+  const points = segments.map((s) => [Math.max(s.baseOffset, log.logStartOffset), s.largestTimestamp]);
+  if (segments[segments.length - 1].sizeBytes > 0) points.push([log.logEndOffset, Date.now()]);
+  let start = timestamp === EARLIEST_TIMESTAMP ? 0 : points.length - 1;
+  if (timestamp !== LATEST_TIMESTAMP && timestamp !== EARLIEST_TIMESTAMP) while (start >= 0 && points[start][1] > timestamp) start--;
+  const out: number[] = [];
+  for (let i = start; i >= 0 && out.length < maxNumOffsets; i--) out.push(points[i][0]);
+  return out;
+}
+
 const listOffsets: Handler = async (ctx, req) => {
-  const topics = req.topics.map((t: { name: string; partitions: { partitionIndex: number; timestamp: number }[] }) => ({
+  const topics = req.topics.map((t: { name: string; partitions: { partitionIndex: number; timestamp: number; maxNumOffsets: number }[] }) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
       try {
+        if (ctx.header.apiVersion === 0) {
+          const oldStyleOffsets = legacyOffsets(ctx, t.name, p.partitionIndex, p.timestamp, p.maxNumOffsets);
+          return { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets };
+        }
         const r = ctx.broker.listOffset(t.name, p.partitionIndex, p.timestamp);
-        return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: r.timestamp, offset: r.offset, oldStyleOffsets: [r.offset] };
+        return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: r.timestamp, offset: r.offset };
       } catch (e) {
         return { partitionIndex: p.partitionIndex, errorCode: kafkaErrorCode(e), timestamp: -1, offset: -1, oldStyleOffsets: [] };
       }

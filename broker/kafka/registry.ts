@@ -7,6 +7,8 @@ import type { Broker } from '../broker.ts';
 import type { Handler } from './context.ts';
 import { coreHandlers } from './handlers.ts';
 import { groupHandlers } from './group-handlers.ts';
+import { adminHandlers } from './admin-handlers.ts';
+import { producerHandlers } from './producer-handlers.ts';
 import { SaslAuthenticator } from './sasl.ts';
 import { saslHandlers } from './sasl-handlers.ts';
 
@@ -21,7 +23,7 @@ export interface HandlerRegistry {
 
 export function buildHandlers(broker: Broker): HandlerRegistry {
   const users = broker.config.saslUsers;
-  const handlers = new Map<number, Handler>([...coreHandlers, ...groupHandlers, ...saslHandlers(users ? new SaslAuthenticator(users) : null)]);
+  const handlers = new Map<number, Handler>([...coreHandlers, ...groupHandlers, ...adminHandlers, ...producerHandlers, ...saslHandlers(users ? new SaslAuthenticator(users) : null)]);
   const advertised = new Map([...SUPPORTED_VERSIONS].filter(([key]) => handlers.has(key)).sort((a, b) => a[0] - b[0]));
   return { handlers, advertised, authRequired: broker.config.saslUsers !== null, preAuthApis: new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]) };
 }

@@ -19,7 +19,7 @@
 
 import { toCopylessError } from '../../src/errors.ts';
 import type { FetchMode } from '../../src/fetch/fetch-mode.ts';
-import { decodeRecords } from '../../src/record/index.ts';
+import { decodeRecordsUntilFailure } from '../../src/record/index.ts';
 import type { Broker, FetchResult } from '../broker.ts';
 import { scanBatches } from '../http/batch-scan.ts';
 import { fetchPartition } from '../http/fetch.ts';
@@ -109,10 +109,14 @@ export class PartitionSubscription {
       const parts = (served.records[0]?.parts ?? []) as Buffer[];
       const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
       const next = scanBatches([bytes]).nextOffset;
-      for (const r of decodeRecords(bytes)) {
+      const decoded = decodeRecordsUntilFailure(bytes);
+      for (const r of decoded.records) {
         if (r.offset < this.offset) continue;
         this.sink.sendJson({ op: 'record', subscription: this.o.subscription, topic: this.o.topic, partition: this.o.partition, ...recordToJson(r, this.o.encoding) });
+        this.offset = r.offset + 1;
       }
+      // The records before a batch that cannot be decoded went out; the subscription ends naming that batch.
+      if (decoded.failure) throw decoded.failure.error;
       if (next !== null) this.offset = next;
     } finally {
       served.release();

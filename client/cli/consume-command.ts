@@ -82,6 +82,7 @@ export async function consumeCommand(io: CliIo, topic: string, f: ConsumeFlags):
   } finally {
     progress.stop();
     if (ownsProcess) for (const s of SIGNALS) process.off(s, onSignal);
+    await out.flush().catch(() => undefined); // what was consumed before a failure is printed before its error
     out.dispose();
     await consumer.disconnect().catch(() => undefined);
   }

@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { isCopylessError } from '../../src/errors.ts';
+import { COMPRESSION_NAMES } from '../../src/record/index.ts';
 import { statsCommand, topicCreate, topicDelete, topicDescribe, topicList } from './admin-commands.ts';
 import { describeError } from './client.ts';
 import { consumeCommand } from './consume-command.ts';
@@ -73,7 +75,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addOption(new Option('--acks <acks>', 'acknowledgement level').choices(['0', '1', 'all', '-1']).default('all'))
     .option('--count <n>', 'produce n synthetic messages instead of reading stdin', intArg('--count', 0))
     .option('--size <bytes>', 'size of each synthetic message (default 100)', intArg('--size', 0))
-    .addOption(new Option('--compression <codec>', 'batch compression').choices(['none', 'gzip']).default('none'))
+    .addOption(new Option('--compression <codec>', 'batch compression').choices([...COMPRESSION_NAMES]).default('none'))
     .option('--linger-ms <ms>', 'how long a batch waits for more messages', intArg('--linger-ms', 0))
     .option('--batch-bytes <bytes>', 'batch size per partition', intArg('--batch-bytes', 1))
     .option('--json', 'print a JSON summary on stdout')

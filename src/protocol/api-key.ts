@@ -25,6 +25,11 @@ export const ApiKey = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
+  InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
+  DescribeConfigs: 32,
+  CreatePartitions: 37,
   SaslAuthenticate: 36,
   // copyless extension APIs, private key range; real Kafka clients ignore them
   CopylessBrokerInfo: 10000,
@@ -47,11 +52,13 @@ export interface VersionRange {
 
 // [key, min, max]; sorted by key because ApiVersions lists them in this order.
 const ADVERTISED: ReadonlyArray<readonly [number, number, number]> = [
-  [ApiKey.Produce, 3, 7], // v3 is the first with RecordBatch v2; kafkajs and librdkafka send 7
+  // min 0 only for librdkafka (issue 4956, KAFKA-18659): it compresses only when Produce v0 is advertised.
+  // v0-2 (message formats v0/v1) are refused per partition; v3 is the first with RecordBatch v2.
+  [ApiKey.Produce, 0, 7],
   [ApiKey.Fetch, 4, 11], // v4 is the first with RecordBatch v2; both clients send 11; v12 is flexible
-  [ApiKey.ListOffsets, 1, 3], // librdkafka 2, kafkajs 3; v0 returns old-style offset arrays
+  [ApiKey.ListOffsets, 0, 3], // librdkafka 2, kafkajs 3; v0 (old-style offset arrays) for old clients
   [ApiKey.Metadata, 0, 6], // librdkafka 4, kafkajs 6; v9 is flexible
-  [ApiKey.OffsetCommit, 2, 5], // both send 5; v8 is flexible
+  [ApiKey.OffsetCommit, 0, 5], // both send 5; a Go client's default commits with v1; v8 is flexible
   [ApiKey.OffsetFetch, 1, 4], // both send 4; librdkafka would pick flexible v6/v7 if offered
   [ApiKey.FindCoordinator, 0, 2], // min 0: librdkafka 2.0's consumer-group feature check
   [ApiKey.JoinGroup, 0, 5], // min 0: same librdkafka quirk
@@ -64,6 +71,11 @@ const ADVERTISED: ReadonlyArray<readonly [number, number, number]> = [
   [ApiKey.ApiVersions, 0, 2], // v3 is flexible: answered by the KIP-511 fallback instead
   [ApiKey.CreateTopics, 0, 3], // kafkajs 3; v5 is flexible
   [ApiKey.DeleteTopics, 0, 3], // kafkajs 1; v4 is flexible
+  [ApiKey.DeleteRecords, 0, 1], // kafkajs 1; v2 is flexible
+  [ApiKey.InitProducerId, 0, 1], // idempotent producers: kafkajs and librdkafka send 1; v2 is flexible
+  [ApiKey.OffsetForLeaderEpoch, 0, 3], // librdkafka validates positions with v2+ (KIP-320); v4 is flexible
+  [ApiKey.DescribeConfigs, 0, 3], // kafkajs 2, a Go client's ListTopics; v4 is flexible
+  [ApiKey.CreatePartitions, 0, 1], // kafkajs 1; v2 is flexible
   [ApiKey.SaslAuthenticate, 0, 1], // v2 is flexible
   [ApiKey.CopylessBrokerInfo, 0, 0],
   [ApiKey.CopylessSetFetchMode, 0, 0],

@@ -96,7 +96,8 @@ export interface FetchPartitionData<R extends RecordsValue = Decoded> {
 export interface ListOffsetsRequest {
   replicaId: number;
   isolationLevel: number;
-  topics: { name: string; partitions: { partitionIndex: number; timestamp: number }[] }[];
+  /** `maxNumOffsets` exists only in v0 (default 1). */
+  topics: { name: string; partitions: { partitionIndex: number; timestamp: number; maxNumOffsets?: number }[] }[];
 }
 export interface ListOffsetsResponse {
   throttleTimeMs?: number;
@@ -105,6 +106,8 @@ export interface ListOffsetsResponse {
 export interface ListOffsetsPartitionResponse {
   partitionIndex: number;
   errorCode: number;
+  /** v0 only: the offsets found, newest first. */
+  oldStyleOffsets?: number[];
   timestamp: number;
   offset: number;
 }
@@ -157,6 +160,8 @@ export interface OffsetCommitRequest {
 export interface OffsetCommitRequestPartition {
   partitionIndex: number;
   committedOffset: number;
+  /** v1 only; -1 means now. */
+  commitTimestamp?: number;
   committedMetadata: string | null;
 }
 export interface OffsetCommitResponse {
@@ -353,6 +358,91 @@ export interface DeleteTopicsResponse {
   responses: { name: string; errorCode: number }[];
 }
 
+// ---- DeleteRecords (21) -----------------------------------------------------
+
+export interface DeleteRecordsRequest {
+  /** `offset` -1 means the high watermark. */
+  topics: { name: string; partitions: { partitionIndex: number; offset: number }[] }[];
+  timeoutMs: number;
+}
+export interface DeleteRecordsResponse {
+  throttleTimeMs: number;
+  topics: { name: string; partitions: { partitionIndex: number; lowWatermark: number; errorCode: number }[] }[];
+}
+
+// ---- InitProducerId (22) ----------------------------------------------------
+
+export interface InitProducerIdRequest {
+  /** null for an idempotent (non-transactional) producer. */
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
+}
+export interface InitProducerIdResponse {
+  throttleTimeMs: number;
+  errorCode: number;
+  producerId: number;
+  producerEpoch: number;
+}
+
+// ---- OffsetForLeaderEpoch (23) ----------------------------------------------
+
+export interface OffsetForLeaderEpochRequest {
+  /** v3+; -1 for a consumer, -2 (the default) for a debug client. */
+  replicaId: number;
+  topics: { topic: string; partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[] }[];
+}
+export interface OffsetForLeaderEpochResponse {
+  throttleTimeMs?: number;
+  topics: { topic: string; partitions: { errorCode: number; partition: number; leaderEpoch?: number; endOffset: number }[] }[];
+}
+
+// ---- DescribeConfigs (32) ---------------------------------------------------
+
+export interface DescribeConfigsRequest {
+  /** resourceType 2 topic, 4 broker; configurationKeys null means all. */
+  resources: { resourceType: number; resourceName: string; configurationKeys: string[] | null }[];
+  includeSynonyms: boolean;
+  includeDocumentation: boolean;
+}
+export interface DescribeConfigsResponse {
+  throttleTimeMs: number;
+  results: DescribeConfigsResult[];
+}
+export interface DescribeConfigsResult {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+  configs: DescribeConfigsEntry[];
+}
+export interface DescribeConfigsEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  /** v0 only. */
+  isDefault?: boolean;
+  /** v1+: 1 dynamic topic config, 4 static broker config, 5 default. */
+  configSource?: number;
+  isSensitive: boolean;
+  synonyms?: { name: string; value: string | null; source: number }[];
+  /** v3+: 1 BOOLEAN, 2 STRING, 3 INT, 4 SHORT, 5 LONG, 6 DOUBLE, 7 LIST, 8 CLASS, 9 PASSWORD. */
+  configType?: number;
+  documentation?: string | null;
+}
+
+// ---- CreatePartitions (37) --------------------------------------------------
+
+export interface CreatePartitionsRequest {
+  /** `count` is the new total; `assignments` null lets the broker place them. */
+  topics: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[];
+  timeoutMs: number;
+  validateOnly: boolean;
+}
+export interface CreatePartitionsResponse {
+  throttleTimeMs: number;
+  results: { name: string; errorCode: number; errorMessage: string | null }[];
+}
+
 // ---- copyless extensions (10000+) ---------------------------------------------
 
 /** Request of every Copyless* JSON API: the payload is one JSON document. */
@@ -411,6 +501,11 @@ export interface RequestBodyByKey {
   18: ApiVersionsRequest;
   19: CreateTopicsRequest;
   20: DeleteTopicsRequest;
+  21: DeleteRecordsRequest;
+  22: InitProducerIdRequest;
+  23: OffsetForLeaderEpochRequest;
+  32: DescribeConfigsRequest;
+  37: CreatePartitionsRequest;
   36: SaslAuthenticateRequest;
   10000: CopylessJsonRequest;
   10001: CopylessJsonRequest;
@@ -441,6 +536,11 @@ export interface ResponseBodyByKey {
   18: ApiVersionsResponse;
   19: CreateTopicsResponse;
   20: DeleteTopicsResponse;
+  21: DeleteRecordsResponse;
+  22: InitProducerIdResponse;
+  23: OffsetForLeaderEpochResponse;
+  32: DescribeConfigsResponse;
+  37: CreatePartitionsResponse;
   36: SaslAuthenticateResponse;
   10000: CopylessJsonResponse;
   10001: CopylessJsonResponse;

@@ -4,11 +4,13 @@
 export type { RecordHeader, RecordInput, DecodedRecord, RecordSink, BytesInput, HeadersInput } from './record.ts';
 export { NO_HEADERS } from './record.ts';
 export type { RecordsWriter } from './records-writer.ts';
-export type { CompressionName } from './compression.ts';
+export { type CompressionName, COMPRESSION_NAMES, isCompressionName, compressRecords, decompressRecords } from './compression.ts';
 export {
   type BatchHeader,
   type EncodeOptions,
   type DecodeOptions,
+  type BatchFailure,
+  type ValidatedBatch,
   BATCH_HEADER_BYTES,
   LOG_OVERHEAD_BYTES,
   batchIsControl,
@@ -22,6 +24,10 @@ export {
   validateBatch,
   decodeRecordBatch,
   decodeRecords,
+  decodeRecordsUntilFailure,
+  batchFailure,
+  settleMaxTimestamp,
+  setProducerFields,
   setBaseOffset,
   setPartitionLeaderEpoch,
 } from './record-batch.ts';

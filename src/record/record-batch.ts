@@ -11,21 +11,25 @@
 //                                            4 transactional, 5 control batch
 //       23    4 lastOffsetDelta       int32  last record's offset - baseOffset
 //       27    8 baseTimestamp         int64  first record's timestamp
-//       35    8 maxTimestamp          int64
+//       35    8 maxTimestamp          int64  the broker sets it to the records' largest on append
+//                                            (settleMaxTimestamp: in place, CRC recomputed)
 //       43    8 producerId            int64  -1 when not idempotent
 //       51    2 producerEpoch         int16
-//       53    4 baseSequence          int32
+//       53    4 baseSequence          int32  sequence of the first record, per producer and partition
 //       57    4 recordsCount          int32
 //       61    … records               see record.ts; one compressed blob when the codec is not none
 //
 // The CRC starts at the attributes, after baseOffset, batchLength,
 // partitionLeaderEpoch and magic, so the broker can assign offsets and the
 // leader epoch in place without recomputing it ("to avoid the need to
-// recompute the CRC when this field is assigned for every batch").
+// recompute the CRC when this field is assigned for every batch"). The
+// fields inside the CRC change only where Kafka changes them too: the broker's
+// maxTimestamp fix-up and the producer's own id/epoch/sequence stamping
+// (setProducerFields), each followed by one CRC pass.
 
 import { crc32c } from '@node-rs/crc32';
 import { CopylessError, limitError } from '../errors.ts';
-import { type CompressionName, compressionOf, compressRecords, CompressionId, decompressRecords } from './compression.ts';
+import { type CompressionName, compressionOf, compressRecords, CompressionId, decompressRecords, isCompressionName, COMPRESSION_NAMES } from './compression.ts';
 import { readInt64, writeInt64 } from './int64.ts';
 import { type DecodedRecord, type RecordContext, type RecordInput, type RecordSink, readRecord, recordError, skimRecords } from './record.ts';
 import { RecordsWriter } from './records-writer.ts';
@@ -73,11 +77,12 @@ const TIMESTAMP_TYPE_BIT = 0x08;
 const TRANSACTIONAL_BIT = 0x10;
 const CONTROL_BIT = 0x20;
 
-/** Kafka's "no value" markers for the producer fields and the leader epoch. */
+/** Kafka's "no value" markers for the producer fields, the leader epoch and timestamps. */
 const NO_PRODUCER_ID = -1;
 const NO_PRODUCER_EPOCH = -1;
 const NO_SEQUENCE = -1;
 const NO_PARTITION_LEADER_EPOCH = -1;
+export const NO_TIMESTAMP = -1;
 
 export type { CompressionName };
 
@@ -105,7 +110,7 @@ export interface BatchHeader {
 
 export interface EncodeOptions {
   baseOffset?: number;
-  compression?: 'none' | 'gzip';
+  compression?: CompressionName;
   producerId?: number;
   producerEpoch?: number;
   baseSequence?: number;
@@ -211,6 +216,12 @@ function checkFraming(buf: Buffer, pos: number, batchBytesMax: number, checkCrc 
   return header;
 }
 
+/** A producer's batch as validateBatch found it. */
+export interface ValidatedBatch extends BatchHeader {
+  /** The records' own largest timestamp when validation walked them (uncompressed batches), else null. */
+  recordsMaxTimestamp: number | null;
+}
+
 /**
  * Everything the broker checks of a producer's batch before storing it: the
  * framing (magic, sizes, CRC), `totalBytes <= batchBytesMax` (the
@@ -218,17 +229,53 @@ function checkFraming(buf: Buffer, pos: number, batchBytesMax: number, checkCrc 
  * control batch, a sequence for an idempotent producer and, for an
  * uncompressed batch, the record framing. Compressed batches are not inflated.
  */
-export function validateBatch(buf: Buffer, pos: number, o: { batchBytesMax: number }): BatchHeader {
+export function validateBatch(buf: Buffer, pos: number, o: { batchBytesMax: number }): ValidatedBatch {
   const h = checkFraming(buf, pos, o.batchBytesMax);
   if (h.recordsCount <= 0) throw invalid(pos, 'recordsCount', `is ${h.recordsCount}; a batch holds at least one record`);
   if (h.lastOffsetDelta + 1 !== h.recordsCount) throw invalid(pos, 'lastOffsetDelta', `is ${h.lastOffsetDelta} but recordsCount is ${h.recordsCount}`);
   if (h.isControl) throw invalid(pos, 'attributes', 'mark a control batch, which only the broker may write');
   if (h.producerId >= 0 && h.baseSequence < 0) throw invalid(pos, 'baseSequence', `is ${h.baseSequence} for producerId ${h.producerId}`);
+  let recordsMaxTimestamp: number | null = null;
   if (h.compression === 'none') {
     // Each record takes at least RECORD_BYTES_MIN, so a huge count fails here before any walking.
-    skimRecords(buf, { pos: pos + RECORDS_OFFSET, end: pos + h.totalBytes }, h.recordsCount);
+    recordsMaxTimestamp = h.baseTimestamp + skimRecords(buf, { pos: pos + RECORDS_OFFSET, end: pos + h.totalBytes }, h.recordsCount);
   }
-  return h;
+  return { ...h, recordsMaxTimestamp };
+}
+
+/**
+ * Kafka LogValidator's maxTimestamp fix-up: a CreateTime batch's header
+ * maxTimestamp becomes its records' largest timestamp, set in place with the
+ * CRC recomputed; record bytes never change. An uncompressed batch is fixed
+ * whenever the two differ (validation already walked its records); a
+ * compressed one only when the producer sent NO_TIMESTAMP (-1), as older
+ * clients do, because finding the records' timestamps means inflating it.
+ * Returns the batch's maxTimestamp as stored.
+ */
+export function settleMaxTimestamp(buf: Buffer, pos: number, v: ValidatedBatch, o: { inflatedBytesMax?: number } = {}): number {
+  if (v.timestampType === 'log-append') return v.maxTimestamp;
+  let actual = v.recordsMaxTimestamp;
+  if (actual === null && v.maxTimestamp === NO_TIMESTAMP) {
+    const plain = decompressRecords(v.compression, buf.subarray(pos + RECORDS_OFFSET, pos + v.totalBytes), o.inflatedBytesMax);
+    actual = v.baseTimestamp + skimRecords(plain, { pos: 0, end: plain.length }, v.recordsCount);
+  }
+  if (actual === null || actual === v.maxTimestamp) return v.maxTimestamp;
+  writeInt64(buf, pos + MAX_TIMESTAMP_OFFSET, actual);
+  buf.writeUInt32BE(computeBatchCrc(buf, pos, v.totalBytes), pos + CRC_OFFSET);
+  return actual;
+}
+
+/**
+ * Stamps an idempotent producer's id, epoch and base sequence into a sealed
+ * batch (they sit inside the CRC, so it is recomputed: one pass over the
+ * batch). A producer seals a batch before it knows its sequence; this is how
+ * it assigns one, and re-assigns one after an epoch bump, without re-encoding.
+ */
+export function setProducerFields(buf: Buffer, pos: number, o: { producerId: number; producerEpoch: number; baseSequence: number }): void {
+  writeInt64(buf, pos + PRODUCER_ID_OFFSET, o.producerId);
+  buf.writeInt16BE(o.producerEpoch, pos + PRODUCER_EPOCH_OFFSET);
+  buf.writeInt32BE(o.baseSequence, pos + BASE_SEQUENCE_OFFSET);
+  buf.writeUInt32BE(computeBatchCrc(buf, pos, batchTotalBytes(buf, pos)), pos + CRC_OFFSET);
 }
 
 /** Patches baseOffset in place (outside the CRC: the batch stays valid). */
@@ -256,11 +303,11 @@ export function sealRecordBatch(w: RecordsWriter, o: EncodeOptions = {}): Buffer
     throw new CopylessError('INVALID_RECORD', 'records must be a non-empty array; a batch holds at least one record', { field: 'records' });
   }
   const compression = o.compression ?? 'none';
-  if (compression !== 'none' && compression !== 'gzip') {
-    throw new CopylessError('UNSUPPORTED_COMPRESSION_TYPE', `compression ${String(compression)}: copyless encodes none and gzip only`, { field: 'compression' });
+  if (!isCompressionName(compression)) {
+    throw new CopylessError('UNSUPPORTED_COMPRESSION_TYPE', `compression ${String(compression)}: Kafka's codecs are ${COMPRESSION_NAMES.join(', ')}`, { field: 'compression' });
   }
   let out = w.bytes();
-  if (compression === 'gzip') {
+  if (compression !== 'none') {
     const blob = compressRecords(compression, out.subarray(BATCH_HEADER_BYTES));
     out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + blob.length);
     blob.copy(out, BATCH_HEADER_BYTES);
@@ -337,7 +384,7 @@ function decodeBody(buf: Buffer, pos: number, h: BatchHeader, sink: RecordSink):
 
 /**
  * Reads the batch at `pos`: checks its framing (and CRC unless told not to),
- * inflates gzip, hands each record to `sink` in order, and returns the header.
+ * inflates it (any Kafka codec), hands each record to `sink` in order, and returns the header.
  * Keys and values are views of `buf` (or of the inflated section).
  */
 export function readRecordBatch(buf: Buffer, pos: number, sink: RecordSink, o: DecodeOptions = {}): BatchHeader {
@@ -353,20 +400,55 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, o: DecodeOptions = {}): 
   return { header, records };
 }
 
+/** A batch a reader could not decode (corrupt, or inflating past its bound), named by its offsets. */
+export interface BatchFailure {
+  baseOffset: number;
+  lastOffset: number;
+  /** The decoder's error, its message prefixed with the batch's offsets and `details.offset` = baseOffset. */
+  error: CopylessError;
+}
+
+/** The failure of the batch at `pos`, for a reader to report in place of its records. */
+export function batchFailure(buf: Buffer, pos: number, e: unknown): BatchFailure {
+  if (!(e instanceof CopylessError)) throw e;
+  const baseOffset = batchBaseOffset(buf, pos);
+  const lastOffset = batchLastOffset(buf, pos);
+  const error = new CopylessError(e.code, `record batch at offsets ${baseOffset}..${lastOffset} cannot be decoded: ${e.message}`, { ...e.details, offset: baseOffset });
+  return { baseOffset, lastOffset, error };
+}
+
 /**
- * Decodes every whole batch of a fetched `records` blob. A partial trailing
- * batch (the broker cut the response at maxBytes) is dropped, as Kafka clients
- * do; control batches (transaction markers) are skipped.
+ * Decodes the whole batches of a fetched `records` blob up to the first one
+ * that cannot be decoded: its records are returned with that batch's failure
+ * (or null), so a reader delivers everything before a bad batch and then
+ * reports that batch alone. A partial trailing batch (the broker cut the
+ * response at maxBytes) is dropped, as Kafka clients do; control batches
+ * (transaction markers) are skipped.
  */
-export function decodeRecords(buf: Buffer, o: DecodeOptions = {}): DecodedRecord[] {
-  const out: DecodedRecord[] = [];
+export function decodeRecordsUntilFailure(buf: Buffer, o: DecodeOptions = {}): { records: DecodedRecord[]; failure: BatchFailure | null } {
+  const records: DecodedRecord[] = [];
+  const sink: RecordSink = (offset, timestamp, key, value, headers) => records.push({ offset, timestamp, key, value, headers });
   let pos = 0;
   while (buf.length - pos >= BATCH_HEADER_BYTES) {
     const totalBytes = batchTotalBytes(buf, pos);
     if (totalBytes > buf.length - pos) break;
-    const { header, records } = decodeRecordBatch(buf, pos, o);
-    if (!header.isControl) for (const r of records) out.push(r);
+    if (!batchIsControl(buf, pos)) {
+      const before = records.length;
+      try {
+        readRecordBatch(buf, pos, sink, o);
+      } catch (e) {
+        records.length = before;
+        return { records, failure: batchFailure(buf, pos, e) };
+      }
+    }
     pos += totalBytes;
   }
-  return out;
+  return { records, failure: null };
+}
+
+/** `decodeRecordsUntilFailure` that throws the failure of the first batch it cannot decode. */
+export function decodeRecords(buf: Buffer, o: DecodeOptions = {}): DecodedRecord[] {
+  const { records, failure } = decodeRecordsUntilFailure(buf, o);
+  if (failure) throw failure.error;
+  return records;
 }

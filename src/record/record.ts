@@ -235,15 +235,19 @@ export function readRecord(buf: Buffer, c: Cursor, rc: Cursor, ctx: RecordContex
  * headers: each length must fit, each offsetDelta must be its index, and the
  * records must end exactly at `c.end`. This is what the broker checks of an
  * uncompressed batch before storing it (Kafka's LogValidator walks them too).
+ * Returns the largest timestampDelta (-Infinity for no records), from which
+ * the batch's true maxTimestamp follows.
  */
-export function skimRecords(buf: Buffer, c: Cursor, count: number): void {
+export function skimRecords(buf: Buffer, c: Cursor, count: number): number {
   const rc: Cursor = { pos: 0, end: 0 };
+  let maxTimestampDelta = -Infinity;
   for (let i = 0; i < count; i++) {
     try {
       const length = readLength(buf, c);
       rc.pos = c.pos + 1;
       rc.end = c.pos + length;
-      readVarlong(buf, rc, 'timestampDelta');
+      const timestampDelta = readVarlong(buf, rc, 'timestampDelta');
+      if (timestampDelta > maxTimestampDelta) maxTimestampDelta = timestampDelta;
       const offsetDelta = readVarint(buf, rc, 'offsetDelta');
       if (offsetDelta !== i) throw invalid('offsetDelta', `is ${offsetDelta}, expected ${i}`);
       c.pos += length;
@@ -252,6 +256,7 @@ export function skimRecords(buf: Buffer, c: Cursor, count: number): void {
     }
   }
   if (c.pos !== c.end) throw invalid('recordsCount', `${count} records end ${c.end - c.pos} bytes before the batch does`);
+  return maxTimestampDelta;
 }
 
 /** Prefixes a record decoding error with the record's index in its batch. */

@@ -6,6 +6,8 @@
 // Data dir layout:
 //   <data>/<topic>-<partition>/00000000000000000000.{log,index,timeindex}
 //   <data>/recovery-point-offset-checkpoint   Kafka's text format: "0", the entry count, then "topic partition offset" lines
+//   <data>/log-start-offset-checkpoint        the same format: each log's start offset, which DeleteRecords moves
+//   <data>/<topic>-<partition>/*.snapshot      idempotent producer state (producer-state.ts)
 //   <data>/.copyless_cleanshutdown            present only between a clean close and the next open
 //   <data>/meta/                              the broker's lmdb (not ours; skipped)
 //   <data>/<topic>-<partition>.<tag>-delete/  a deleted partition, removed in the background
@@ -28,6 +30,7 @@ import type { RecoveryLogger } from './recovery.ts';
 
 export const CLEAN_SHUTDOWN_FILE = '.copyless_cleanshutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_FILE = 'log-start-offset-checkpoint';
 const CHECKPOINT_VERSION = 0;
 const DELETED_DIR_SUFFIX = '-delete';
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -83,6 +86,7 @@ export class LogManager {
   private readonly logger?: RecoveryLogger;
   private readonly logs = new Map<string, PartitionLog>();
   private recoveryPoints = new Map<string, number>();
+  private logStartOffsets = new Map<string, number>();
   private cleanShutdown: boolean | null = null;
   private opened: OpenResult | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -118,6 +122,7 @@ export class LogManager {
     let fresh = !cleanShutdown && !fs.existsSync(checkpointFile);
     this.cleanShutdown = cleanShutdown;
     this.recoveryPoints = readCheckpoint(checkpointFile, this.logger);
+    this.logStartOffsets = readCheckpoint(path.join(this.dataDir, LOG_START_OFFSET_FILE), this.logger);
     if (cleanShutdown) {
       // The removal must be durable before anything is written: a marker that
       // came back after a power loss would make the next start skip recovery.
@@ -151,6 +156,7 @@ export class LogManager {
       config,
       pageCache: this.pageCache,
       recoveryPoint: this.recoveryPoints.get(key(topic, partition)) ?? 0,
+      logStartOffset: this.logStartOffsets.get(key(topic, partition)) ?? 0,
       cleanShutdown: this.cleanShutdown === true,
       now: this.now,
       logger: this.logger,
@@ -200,6 +206,7 @@ export class LogManager {
     if (!log) return;
     this.logs.delete(key(topic, partition));
     this.recoveryPoints.delete(key(topic, partition));
+    this.logStartOffsets.delete(key(topic, partition));
     const doomed = `${log.dir}.${tag}${DELETED_DIR_SUFFIX}`;
     io('rename', log.dir, () => fs.renameSync(log.dir, doomed));
     fsyncDir(this.dataDir);
@@ -267,28 +274,46 @@ export class LogManager {
     return deleted;
   }
 
-  /** Writes every log's recovery point (atomically: temp file, fsync, rename). */
+  /** Writes every log's recovery point and log start offset (each atomically: temp file, fsync, rename). */
   checkpoint(): void {
-    for (const log of this.logs.values()) this.recoveryPoints.set(key(log.topic, log.partition), log.recoveryPoint);
+    this.collectCheckpoints();
     writeAtomically(path.join(this.dataDir, RECOVERY_POINT_FILE), formatCheckpoint(this.recoveryPoints));
+    writeAtomically(path.join(this.dataDir, LOG_START_OFFSET_FILE), formatCheckpoint(this.logStartOffsets));
   }
 
   /**
-   * The timer's checkpoint: the same file, written with the asynchronous fs
-   * calls so its fdatasync and directory fsync never hold the event loop
+   * The timer's checkpoint: the same files, written with the asynchronous fs
+   * calls so their fdatasync and directory fsync never hold the event loop
    * while the broker serves. One at a time; a failure is logged, and the next
-   * one (or close) writes it again.
+   * one (or close) writes them again.
    */
   checkpointInBackground(): Promise<void> {
     if (this.checkpointing) return this.checkpointing;
-    for (const log of this.logs.values()) this.recoveryPoints.set(key(log.topic, log.partition), log.recoveryPoint);
-    const file = path.join(this.dataDir, RECOVERY_POINT_FILE);
-    this.checkpointing = writeAtomicallyAsync(file, formatCheckpoint(this.recoveryPoints))
-      .catch((e: unknown) => this.logger?.warn({ err: (e as Error)?.message ?? String(e), file }, 'recovery-point checkpoint failed'))
+    this.collectCheckpoints();
+    const files: Array<[string, Map<string, number>]> = [
+      [RECOVERY_POINT_FILE, this.recoveryPoints],
+      [LOG_START_OFFSET_FILE, this.logStartOffsets],
+    ];
+    this.checkpointing = Promise.all(
+      files.map(([name, points]) => {
+        const file = path.join(this.dataDir, name);
+        return writeAtomicallyAsync(file, formatCheckpoint(points)).catch((e: unknown) =>
+          this.logger?.warn({ err: (e as Error)?.message ?? String(e), file }, 'checkpoint failed'),
+        );
+      }),
+    )
+      .then(() => {})
       .finally(() => {
         this.checkpointing = null;
       });
     return this.checkpointing;
+  }
+
+  private collectCheckpoints(): void {
+    for (const log of this.logs.values()) {
+      this.recoveryPoints.set(key(log.topic, log.partition), log.recoveryPoint);
+      this.logStartOffsets.set(key(log.topic, log.partition), log.logStartOffset);
+    }
   }
 
   /**

@@ -6,17 +6,24 @@
 //
 // Offsets: the log end offset (LEO) is the next offset to assign; the log start
 // offset is the first segment's base offset (retention deletes whole
-// segments); the recovery point is the offset below which everything is
-// fdatasynced, and where recovery scans from after a crash.
+// segments), or higher after DeleteRecords moved it inside a segment; the
+// recovery point is the offset below which everything is fdatasynced, and
+// where recovery scans from after a crash.
+//
+// Idempotent producers: producer-state.ts checks each batch's producer id,
+// epoch and sequence before it is appended (a duplicate appends nothing and
+// answers the original offsets); the state is snapshotted on roll and close
+// and rebuilt on open.
 
 import fs from 'node:fs';
 import { CopylessError, limitError } from '../errors.ts';
 import { INDEX_BYTES_MAX } from '../limits.ts';
-import { setBaseOffset, setPartitionLeaderEpoch, validateBatch } from '../record/record-batch.ts';
+import { setBaseOffset, setPartitionLeaderEpoch, settleMaxTimestamp, validateBatch } from '../record/record-batch.ts';
 import { io } from './file-io.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import type { PageCache } from './page-cache.ts';
-import { loadSegments, type RecoveryLogger } from './recovery.ts';
+import { type ProducerBatchHeader, ProducerStateManager } from './producer-state.ts';
+import { loadSegments, type RecoveryLogger, replayProducerBatches } from './recovery.ts';
 import { type AppendedBatch, RELATIVE_OFFSET_MAX, Segment } from './segment.ts';
 
 export { type LogConfig, LOG_CONFIG_DEFAULTS, validateLogConfig } from './log-config.ts';
@@ -28,6 +35,8 @@ export interface AppendResult {
   bytes: number;
   maxTimestamp: number;
   logStartOffset: number;
+  /** True when an idempotent producer resent a batch already in the log: nothing was appended, the offsets are the original's. */
+  duplicate?: boolean;
 }
 
 /** A byte range of ONE segment file, never read here: a fetch mode serves it (views, a copy or sendfile). */
@@ -65,13 +74,15 @@ export interface PartitionLogOptions {
   config: LogConfig;
   pageCache: PageCache;
   recoveryPoint: number;
+  /** The log start offset a DeleteRecords set (from the log-start-offset checkpoint); the first segment's base offset when lower. */
+  logStartOffset?: number;
   cleanShutdown: boolean;
   now?: () => number;
   logger?: RecoveryLogger;
 }
 
 /** A batch of a produce payload, validated, with the offsets it will get. */
-type PendingBatch = AppendedBatch & { lastOffsetDelta: number };
+type PendingBatch = AppendedBatch & { lastOffsetDelta: number; producer: ProducerBatchHeader | null };
 
 const noop = (): void => {};
 /** The epoch stamped on appended batches when the caller gives none: a single broker is leader in epoch 0 forever. */
@@ -86,7 +97,11 @@ export class PartitionLog {
   private readonly now: () => number;
   private readonly logger?: RecoveryLogger;
   private readonly segs: Segment[];
+  /** Idempotent producers of this partition. */
+  readonly producers: ProducerStateManager;
   private recoveryOffset: number;
+  /** Set by DeleteRecords; the effective log start offset is the larger of this and the first segment's base. */
+  private startOffset: number;
   private appendedMessages = 0;
   private flushedMessages = 0;
   private lastFlushMs: number;
@@ -104,6 +119,8 @@ export class PartitionLog {
     this.logger = o.logger;
     this.segs = segments;
     this.recoveryOffset = recoveryPoint;
+    this.startOffset = o.logStartOffset ?? 0;
+    this.producers = new ProducerStateManager({ dir: o.dir, topic: o.topic, partition: o.partition });
     this.lastFlushMs = this.now();
   }
 
@@ -122,12 +139,14 @@ export class PartitionLog {
       logger: o.logger,
     });
     const log = new PartitionLog({ ...o, config }, segments, recoveryPoint);
+    log.startOffset = Math.min(log.startOffset, log.logEndOffset);
+    log.loadProducerState();
     o.logger?.info({ topic: o.topic, partition: o.partition, segments: segments.length, logEndOffset: log.logEndOffset }, 'partition log opened');
     return log;
   }
 
   get logStartOffset(): number {
-    return this.segs[0].baseOffset;
+    return Math.max(this.segs[0].baseOffset, this.startOffset);
   }
 
   get logEndOffset(): number {
@@ -165,6 +184,8 @@ export class PartitionLog {
   append(payload: Buffer, o: { leaderEpoch?: number } = {}): AppendResult {
     this.checkOpen();
     const batches = this.validatePayload(payload);
+    const duplicate = this.checkProducers(batches);
+    if (duplicate) return duplicate;
     const baseOffset = this.logEndOffset;
     let next = baseOffset;
     let maxTimestamp = -1;
@@ -180,13 +201,21 @@ export class PartitionLog {
       setPartitionLeaderEpoch(payload, b.at, o.leaderEpoch ?? LEADER_EPOCH_DEFAULT);
     }
     segment.append(payload, batches, { indexIntervalBytes: this.config.indexIntervalBytes, nowMs });
+    for (const b of batches) {
+      if (b.producer) this.producers.update(b.producer, { firstOffset: b.lastOffset - b.lastOffsetDelta, lastOffset: b.lastOffset, timestamp: nowMs });
+    }
     const records = next - baseOffset;
     this.appendedMessages += records;
     if (this.appendedMessages - this.flushedMessages >= this.config.flushIntervalMessages) this.flushInBackground('flushIntervalMessages');
     return { baseOffset, lastOffset: next - 1, records, bytes: payload.length, maxTimestamp, logStartOffset: this.logStartOffset };
   }
 
-  /** Validates every batch of the payload (validateBatch) and that they fill it exactly. */
+  /**
+   * Validates every batch of the payload (validateBatch) and that they fill
+   * it exactly, and settles each batch's maxTimestamp (a header field set in
+   * place, CRC recomputed, records unchanged; see settleMaxTimestamp) so the
+   * time index sees the records' real times even when a client sent -1.
+   */
   private validatePayload(payload: Buffer): PendingBatch[] {
     if (!Buffer.isBuffer(payload) || payload.length === 0) {
       throw new CopylessError('INVALID_RECORD', 'records must hold at least one record batch', { field: 'records', topic: this.topic, partition: this.partition });
@@ -198,10 +227,59 @@ export class PartitionLog {
     const limit = { batchBytesMax: this.config.messageBytesMax };
     for (let at = 0; at < payload.length; ) {
       const h = validateBatch(payload, at, limit);
-      batches.push({ at, totalBytes: h.totalBytes, lastOffsetDelta: h.lastOffsetDelta, lastOffset: 0, maxTimestamp: h.maxTimestamp });
+      if (h.isTransactional) {
+        throw new CopylessError('INVALID_TXN_STATE', `record batch at byte ${at} is transactional; copyless does not support transactions`, {
+          field: 'attributes',
+          topic: this.topic,
+          partition: this.partition,
+        });
+      }
+      const maxTimestamp = settleMaxTimestamp(payload, at, h);
+      const producer = h.producerId >= 0 ? { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta } : null;
+      batches.push({ at, totalBytes: h.totalBytes, lastOffsetDelta: h.lastOffsetDelta, lastOffset: 0, maxTimestamp, producer });
       at += h.totalBytes;
     }
     return batches;
+  }
+
+  /**
+   * An idempotent producer's batch is checked against the partition's
+   * producer state (producer-state.ts) before anything is written: a
+   * duplicate returns the original's offsets (Kafka answers NONE with them),
+   * a gap or a stale epoch throws. Like Kafka's ProduceRequest v3+, such a
+   * payload holds exactly one batch, so a duplicate is all or nothing.
+   */
+  private checkProducers(batches: PendingBatch[]): AppendResult | null {
+    const idempotent = batches.find((b) => b.producer !== null);
+    if (!idempotent) return null;
+    if (batches.length > 1) {
+      throw new CopylessError('INVALID_RECORD', `an idempotent producer's records hold ${batches.length} batches; exactly one per partition is allowed (Kafka ProduceRequest v3+)`, {
+        field: 'records',
+        topic: this.topic,
+        partition: this.partition,
+      });
+    }
+    const dup = this.producers.check(idempotent.producer!);
+    if (dup === null) return null;
+    return { baseOffset: dup.firstOffset, lastOffset: dup.lastOffset, records: 0, bytes: 0, maxTimestamp: -1, logStartOffset: this.logStartOffset, duplicate: true };
+  }
+
+  /** The producer table as of the log end: the newest valid snapshot, then the batch headers after it. */
+  private loadProducerState(): void {
+    const from = this.producers.loadSnapshot({ logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, warn: (obj, msg) => this.logger?.warn(obj, msg) });
+    let replayed = 0;
+    replayProducerBatches(
+      this.segs,
+      from,
+      (b) => {
+        this.producers.update(b, { firstOffset: b.baseOffset, lastOffset: b.lastOffset, timestamp: b.maxTimestamp });
+        replayed++;
+      },
+      this.logger,
+    );
+    if (this.producers.size > 0 || replayed > 0) {
+      this.logger?.info({ topic: this.topic, partition: this.partition, producers: this.producers.size, snapshotOffset: from, replayedBatches: replayed }, 'producer state loaded');
+    }
   }
 
   /**
@@ -234,6 +312,7 @@ export class PartitionLog {
       dirSync: 'background',
     });
     this.segs.push(next);
+    this.producers.takeSnapshot(next.baseOffset);
     this.logger?.info({ topic: this.topic, partition: this.partition, baseOffset: next.baseOffset, reason }, 'rolled segment');
     return next;
   }
@@ -358,9 +437,10 @@ export class PartitionLog {
   offsetForTimestamp(ts: number): { offset: number; timestamp: number } | null {
     this.checkOpen();
     if (!Number.isSafeInteger(ts)) throw new CopylessError('INVALID_REQUEST', `timestamp must be an integer, got ${ts}`, { field: 'timestamp' });
+    const start = this.logStartOffset;
     for (const s of this.segs) {
-      if (s.largestTimestamp < ts) continue;
-      const found = s.findByTimestamp(ts);
+      if (s.largestTimestamp < ts || s.nextOffset <= start) continue;
+      const found = s.findByTimestamp(ts, start);
       if (found) return found;
     }
     return null;
@@ -400,18 +480,44 @@ export class PartitionLog {
       for (let i = 0; i < count; i++) excess -= this.segs[i].sizeBytes;
       while (count < closed && excess - this.segs[count].sizeBytes >= 0) excess -= this.segs[count++].sizeBytes;
     }
+    this.producers.removeExpired(nowMs);
+    while (count < closed && this.segs[count + 1].baseOffset <= this.startOffset) count++; // below a DeleteRecords start
     if (count === 0) return 0;
     const gone = this.segs.splice(0, count);
     for (const s of gone) s.retire('delete');
     this.recoveryOffset = Math.max(this.recoveryOffset, this.logStartOffset);
+    this.producers.deleteSnapshotsBelow(this.logStartOffset);
     this.logger?.info({ topic: this.topic, partition: this.partition, segments: count, logStartOffset: this.logStartOffset }, 'retention deleted segments');
     return count;
+  }
+
+  /**
+   * DeleteRecords (Kafka deleteRecordsOnLeader): the log start offset moves
+   * up to `offset` (never down; -1 means the log end), reads below it become
+   * OFFSET_OUT_OF_RANGE, and every closed segment wholly below it is deleted
+   * now. The caller persists the new start (the log-start-offset checkpoint).
+   * Returns the log start offset (Kafka's low watermark).
+   */
+  deleteRecordsBefore(offset: number): number {
+    this.checkOpen();
+    const target = offset === -1 ? this.logEndOffset : offset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > this.logEndOffset) {
+      throw new CopylessError('OFFSET_OUT_OF_RANGE', `delete-records offset ${offset} is outside ${this.topic}-${this.partition}'s log [${this.logStartOffset}, ${this.logEndOffset}]`, {
+        topic: this.topic,
+        partition: this.partition,
+        offset,
+      });
+    }
+    if (target > this.startOffset) this.startOffset = target;
+    this.applyRetention();
+    return this.logStartOffset;
   }
 
   /** Writes back and fdatasyncs what is unflushed, writes the final index entries and closes the files. */
   close(): void {
     if (this.state !== 'open') return;
     this.flushSync();
+    this.producers.takeSnapshot(this.logEndOffset, { durable: true });
     this.state = 'closed';
     for (const s of this.segs) s.retire('close');
   }

@@ -17,6 +17,8 @@
 //
 // Recovery reads the files directly, not through the simulated page cache: it
 // runs before the broker serves anyone, and the cache model describes serving.
+// The same goes for the producer-state replay (`replayProducerBatches`), which
+// reads only batch headers from the newest producer snapshot to the log end.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,13 +34,21 @@ import {
   batchTotalBytes,
   computeBatchCrc,
   CRC_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  batchIsControl,
 } from '../record/record-batch.ts';
+import { readInt64 } from '../record/int64.ts';
 import { io, mkdirDurable, readFully } from './file-io.ts';
 import type { PageCache } from './page-cache.ts';
 import { INDEX_SUFFIX, LOG_SUFFIX, RELATIVE_OFFSET_MAX, Segment, TIME_INDEX_SUFFIX } from './segment.ts';
 
 /** Read size of the recovery scan; a larger batch gets a buffer of its own size. */
 const RECOVERY_READ_BYTES = 1024 * 1024;
+/** Read size of the header-only producer replay: small, so batches larger than it cost one header read each. */
+const REPLAY_READ_BYTES = 64 * 1024;
 /** Suffixes of files Kafka leaves mid-delete or mid-compaction; copyless never needs them. */
 const TRANSIENT_SUFFIXES = ['.deleted', '.cleaned', '.swap'];
 const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/;
@@ -59,7 +69,7 @@ export interface LoadOptions {
   logger?: RecoveryLogger;
 }
 
-/** Reads file ranges in chunks of up to RECOVERY_READ_BYTES through one reusable buffer. */
+/** Reads file ranges in chunks of up to `readBytes` (RECOVERY_READ_BYTES) through one reusable buffer. */
 class ChunkReader {
   private buf = Buffer.alloc(0);
   private start = 0;
@@ -68,12 +78,13 @@ class ChunkReader {
   constructor(
     private readonly fd: number,
     private readonly fileSize: number,
+    private readonly readBytes = RECOVERY_READ_BYTES,
   ) {}
 
   /** A view of [position, position + length); the caller checked it lies inside the file. */
   bytes(position: number, length: number): Buffer {
     if (position < this.start || position + length > this.end) {
-      const want = Math.max(length, Math.min(RECOVERY_READ_BYTES, this.fileSize - position));
+      const want = Math.max(length, Math.min(this.readBytes, this.fileSize - position));
       if (want > this.buf.length) this.buf = Buffer.allocUnsafe(want);
       const n = readFully(this.fd, this.buf, 0, want, position);
       this.start = position;
@@ -235,4 +246,51 @@ function finishLoad(segments: Segment[], recovered: Set<Segment>, nowMs: number)
   }
   const active = segments[segments.length - 1];
   active.rollStartMs = rollStart(active, nowMs);
+}
+
+/** The producer fields of a stored batch, as the producer-state replay sees them. */
+export interface ReplayedBatch {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  lastOffsetDelta: number;
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+}
+
+/**
+ * Hands every idempotent batch (producerId >= 0, not a control batch) whose
+ * last offset is at or after `fromOffset` to `visit`, in offset order,
+ * reading only headers straight from the segment files (Kafka's
+ * loadProducersFromRecords). The segments were loaded already, but a
+ * trusted segment's middle was not re-checked, so a header whose size cannot
+ * be right ends that segment's replay with a warning instead of looping.
+ */
+export function replayProducerBatches(segments: readonly Segment[], fromOffset: number, visit: (b: ReplayedBatch) => void, logger?: RecoveryLogger): void {
+  for (const segment of segments) {
+    if (segment.nextOffset <= fromOffset || segment.isEmpty) continue;
+    const reader = new ChunkReader(segment.fd, segment.sizeBytes, REPLAY_READ_BYTES);
+    for (let position = 0; position + BATCH_HEADER_BYTES <= segment.sizeBytes; ) {
+      const h = io('replay', segment.logPath, () => reader.bytes(position, BATCH_HEADER_BYTES));
+      const totalBytes = batchTotalBytes(h, 0);
+      if (totalBytes < BATCH_HEADER_BYTES || position + totalBytes > segment.sizeBytes) {
+        logger?.warn({ segment: segment.logPath, position, totalBytes }, 'producer-state replay stopped at a batch whose size cannot be right');
+        break;
+      }
+      position += totalBytes;
+      const lastOffset = batchLastOffset(h, 0);
+      const producerId = readInt64(h, PRODUCER_ID_OFFSET);
+      if (lastOffset < fromOffset || producerId < 0 || batchIsControl(h, 0)) continue;
+      visit({
+        producerId,
+        producerEpoch: h.readInt16BE(PRODUCER_EPOCH_OFFSET),
+        baseSequence: h.readInt32BE(BASE_SEQUENCE_OFFSET),
+        lastOffsetDelta: h.readInt32BE(LAST_OFFSET_DELTA_OFFSET),
+        baseOffset: batchBaseOffset(h, 0),
+        lastOffset,
+        maxTimestamp: batchMaxTimestamp(h, 0),
+      });
+    }
+  }
 }

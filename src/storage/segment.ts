@@ -373,32 +373,36 @@ export class Segment {
   /**
    * The first record with timestamp >= `ts` (Kafka findOffsetByTimestamp):
    * the time index narrows the start, headers are scanned to the first batch
-   * with maxTimestamp >= ts, and that batch is decoded to find the record.
-   * A batch our decoder cannot read (snappy, lz4, zstd) answers with its
-   * base offset and maxTimestamp.
+   * with maxTimestamp >= ts, and that batch is decoded (inflated, whatever
+   * its codec, as Kafka does on this path) to find the record. A batch that
+   * cannot be decoded (corrupt) answers with its base offset and maxTimestamp.
+   * Records below `minOffset` (the log start offset, which DeleteRecords may
+   * move inside a segment) are skipped.
    */
-  findByTimestamp(ts: number): { offset: number; timestamp: number } | null {
+  findByTimestamp(ts: number, minOffset = 0): { offset: number; timestamp: number } | null {
     const from = this.timeIndex.lookup(ts);
     let position = this.offsetIndex.lookupPosition(from.offset);
     while (position < this.size) {
       const h = this.readHeader(position, BATCH_TIMESTAMPS_BYTES);
       const totalBytes = this.checkedSize(h, position);
       const maxTimestamp = batchMaxTimestamp(h, 0);
-      if (maxTimestamp >= ts) {
+      if (maxTimestamp >= ts && batchLastOffset(h, 0) >= minOffset) {
         const baseOffset = batchBaseOffset(h, 0);
-        return this.firstRecordAtOrAfter(position, totalBytes, ts) ?? { offset: baseOffset, timestamp: maxTimestamp };
+        const found = this.firstRecordAtOrAfter(position, totalBytes, ts, minOffset);
+        if (found !== 'none') return found ?? { offset: Math.max(baseOffset, minOffset), timestamp: maxTimestamp };
       }
       position += totalBytes;
     }
     return null;
   }
 
-  private firstRecordAtOrAfter(position: number, totalBytes: number, ts: number): { offset: number; timestamp: number } | null {
+  /** The batch's first record at or after `ts` and `minOffset`; 'none' when it has none, null when it cannot be decoded. */
+  private firstRecordAtOrAfter(position: number, totalBytes: number, ts: number, minOffset: number): { offset: number; timestamp: number } | 'none' | null {
     const r = this.pageCache.read(this.fileId, position, totalBytes);
     const bytes = r.views.length === 1 ? r.views[0] : Buffer.concat(r.views);
     try {
-      const record = decodeRecordBatch(bytes).records.find((x) => x.timestamp >= ts);
-      return record ? { offset: record.offset, timestamp: record.timestamp } : null;
+      const record = decodeRecordBatch(bytes).records.find((x) => x.timestamp >= ts && x.offset >= minOffset);
+      return record ? { offset: record.offset, timestamp: record.timestamp } : 'none';
     } catch (e) {
       if (e instanceof CopylessError) return null;
       throw e;

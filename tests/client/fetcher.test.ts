@@ -1,4 +1,4 @@
-// Proves the consumer-side decoding of one partition's fetched records: records below the fetch offset are skipped (the broker returns the whole batch holding it), a partial trailing batch is left for the next fetch, the next offset follows the last whole batch, the cheap scan (all a prefetch needs) finds that offset without decoding, and CRC checks are on unless turned off.
+// Proves the consumer-side decoding of one partition's fetched records: records below the fetch offset are skipped (the broker returns the whole batch holding it), a partial trailing batch is left for the next fetch, the next offset follows the last whole batch, the cheap scan (all a prefetch needs) finds that offset without decoding, and CRC checks are on unless turned off, a batch that fails them reported on its own after the records before it.
 import { describe, expect, it } from 'vitest';
 import { decodeMessages, decodePartition, scanPartition } from '../../client/fetcher.ts';
 import { encodeRecordBatch } from '../../src/record/index.ts';
@@ -62,11 +62,17 @@ describe('decodePartition', () => {
     expect(f.messages.map((m) => m.offset)).toEqual([11, 12, 13, 14]);
   });
 
-  it('checks each batch CRC unless checkCrcs is off', () => {
+  it('checks each batch CRC unless checkCrcs is off; a corrupt batch is reported alone, after the records before it', () => {
     const corrupted = Buffer.from(second);
     corrupted[corrupted.length - 2] ^= 0xff;
-    expect(() => decodePartition('t', partition(corrupted), 13)).toThrow(expect.objectContaining({ errorName: 'CORRUPT_MESSAGE' }));
-    expect(decodePartition('t', partition(corrupted), 13, false).messages.map((m) => m.offset)).toEqual([13, 14]);
+    const f = decodePartition('t', partition(Buffer.concat([first, corrupted])), 11);
+    expect(f.messages.map((m) => m.offset)).toEqual([11, 12]);
+    expect(f.nextOffset).toBe(13);
+    expect(f.decodeError).toMatchObject({ errorName: 'CORRUPT_MESSAGE', details: { topic: 't', partition: 2, offset: 13 } });
+    expect(f.decodeError!.message).toMatch(/^t\/2: record batch at offsets 13\.\.14 cannot be decoded: .*crc/);
+    const unchecked = decodePartition('t', partition(corrupted), 13, false);
+    expect(unchecked.messages.map((m) => m.offset)).toEqual([13, 14]);
+    expect(unchecked.decodeError).toBeUndefined();
   });
 
   it('refuses a batch whose length is shorter than its header instead of looping', () => {

@@ -108,10 +108,10 @@ describe('Fetch v11 response', () => {
 describe('ApiVersions v3+ (KIP-511 fallback)', () => {
   it('is a v0 body with error 35 and every advertised API', () => {
     const bytes = encodeApiVersionsFallback(0x01020304);
-    // size | correlationId | errorCode 35 | count 26 | first entry Produce 3-7 ... last CopylessFetch 0-0
-    expect(bytes.subarray(0, 18).equals(hex('000000a6 | 01020304 | 0023 | 0000001a | 0000 0003'))).toBe(true);
+    // size | correlationId | errorCode 35 | count 31 | first entry Produce 0-7 ... last CopylessFetch 0-0
+    expect(bytes.subarray(0, 20).equals(hex('000000c4 | 01020304 | 0023 | 0000001f | 0000 0000 0007'))).toBe(true);
     expect(bytes.subarray(bytes.length - 6).equals(hex('271a 0000 0000'))).toBe(true);
-    expect(bytes.length).toBe(4 + 4 + 2 + 4 + 26 * 6);
+    expect(bytes.length).toBe(4 + 4 + 2 + 4 + 31 * 6);
     const { body } = decodeResponse(header(ApiKey.ApiVersions, 0, 0), bytes.subarray(4)) as { body: { errorCode: number; apiKeys: { apiKey: number }[] } };
     expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(body.apiKeys.map((k) => k.apiKey)).toEqual([...body.apiKeys.map((k) => k.apiKey)].sort((a, b) => a - b));
@@ -129,7 +129,7 @@ describe('ApiVersions v3+ (KIP-511 fallback)', () => {
 
 describe('unsupported versions', () => {
   it.each([
-    [ApiKey.Produce, 2], [ApiKey.Produce, 8], [ApiKey.Fetch, 12], [ApiKey.ApiVersions, 3], [ApiKey.OffsetFetch, 6], [999, 0], [ApiKey.CopylessFetch, 1],
+    [ApiKey.Produce, 8], [ApiKey.Fetch, 12], [ApiKey.ApiVersions, 3], [ApiKey.OffsetFetch, 6], [999, 0], [ApiKey.CopylessFetch, 1],
   ])('key %i v%i -> UNSUPPORTED_VERSION', (apiKey, apiVersion) => {
     const h = header(apiKey, apiVersion, 1);
     for (const call of [() => decodeRequest(h, Buffer.alloc(16), 0), () => encodeResponse(h, {}), () => encodeRequest(h, {})]) {

@@ -81,7 +81,7 @@ describe('kafkajs requests decode field by field', () => {
     const body = await kafkajsToOurs(kjRequest('listOffsets', 3)({
       replicaId: -1, isolationLevel: 1, topics: [{ topic: 'orders', partitions: [{ partition: 0, timestamp: -2 }, { partition: 1 }] }],
     }));
-    expect(body).toEqual({ replicaId: -1, isolationLevel: 1, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, timestamp: -2 }, { partitionIndex: 1, timestamp: -1 }] }] });
+    expect(body).toEqual({ replicaId: -1, isolationLevel: 1, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, timestamp: -2, maxNumOffsets: 1 }, { partitionIndex: 1, timestamp: -1, maxNumOffsets: 1 }] }] });
   });
 
   it('ApiVersions v2', async () => {
@@ -141,7 +141,7 @@ describe('kafkajs requests decode field by field', () => {
     }));
     expect(body).toEqual({
       groupId: 'g1', generationIdOrMemberEpoch: 4, memberId: 'm-1', retentionTimeMs: -1,
-      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 42, committedMetadata: null }] }],
+      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 42, commitTimestamp: -1, committedMetadata: null }] }],
     });
   });
 

@@ -40,12 +40,12 @@ export const REQUESTS: ReadonlyMap<number, Record<string, unknown>> = new Map<nu
   [ApiKey.Fetch, fetchRequest],
   [ApiKey.ListOffsets, {
     replicaId: -1, isolationLevel: 1,
-    topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, timestamp: -2 }, { partitionIndex: 1, timestamp: 1700000000000 }] }],
+    topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, timestamp: -2, maxNumOffsets: 3 }, { partitionIndex: 1, timestamp: 1700000000000, maxNumOffsets: 1 }] }],
   }],
   [ApiKey.Metadata, { topics: [{ name: 'orders' }, { name: 'payments' }], allowAutoTopicCreation: false }],
   [ApiKey.OffsetCommit, {
     groupId: 'g1', generationIdOrMemberEpoch: 4, memberId: 'm-1', retentionTimeMs: 86400000,
-    topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 42, committedMetadata: 'meta' }] }],
+    topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 42, commitTimestamp: 1700000000000, committedMetadata: 'meta' }] }],
   }],
   [ApiKey.OffsetFetch, { groupId: 'g1', topics: [{ name: 'orders', partitionIndexes: [0, 1, 2] }] }],
   [ApiKey.FindCoordinator, { key: 'g1', keyType: 1 }],
@@ -69,6 +69,14 @@ export const REQUESTS: ReadonlyMap<number, Record<string, unknown>> = new Map<nu
     timeoutMs: 5000, validateOnly: true,
   }],
   [ApiKey.DeleteTopics, { topicNames: ['orders', 'payments'], timeoutMs: 5000 }],
+  [ApiKey.DeleteRecords, { topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, offset: 2 ** 40 }, { partitionIndex: 1, offset: -1 }] }], timeoutMs: 5000 }],
+  [ApiKey.InitProducerId, { transactionalId: 'tx-1', transactionTimeoutMs: 60000 }],
+  [ApiKey.OffsetForLeaderEpoch, { replicaId: -1, topics: [{ topic: 'orders', partitions: [{ partition: 2, currentLeaderEpoch: 3, leaderEpoch: 1 }] }] }],
+  [ApiKey.DescribeConfigs, {
+    resources: [{ resourceType: 2, resourceName: 'orders', configurationKeys: ['retention.ms', 'segment.bytes'] }, { resourceType: 4, resourceName: '0', configurationKeys: [] }],
+    includeSynonyms: true, includeDocumentation: true,
+  }],
+  [ApiKey.CreatePartitions, { topics: [{ name: 'orders', count: 6, assignments: [{ brokerIds: [0] }, { brokerIds: [0] }] }], timeoutMs: 5000, validateOnly: true }],
   [ApiKey.SaslAuthenticate, { authBytes: bytes('0075007077') }],
   [ApiKey.CopylessBrokerInfo, json],
   [ApiKey.CopylessSetFetchMode, json],
@@ -90,7 +98,7 @@ export const RESPONSES: ReadonlyMap<number, Record<string, unknown>> = new Map<n
   [ApiKey.Fetch, fetchResponse],
   [ApiKey.ListOffsets, {
     throttleTimeMs: 1,
-    topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0, timestamp: 1700000000000, offset: 12 }] }],
+    topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0, oldStyleOffsets: [12, 0], timestamp: 1700000000000, offset: 12 }] }],
   }],
   [ApiKey.Metadata, {
     throttleTimeMs: 2,
@@ -132,6 +140,17 @@ export const RESPONSES: ReadonlyMap<number, Record<string, unknown>> = new Map<n
   }],
   [ApiKey.CreateTopics, { throttleTimeMs: 13, topics: [{ name: 'orders', errorCode: 36, errorMessage: 'exists' }] }],
   [ApiKey.DeleteTopics, { throttleTimeMs: 14, responses: [{ name: 'orders', errorCode: 0 }] }],
+  [ApiKey.DeleteRecords, { throttleTimeMs: 15, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, lowWatermark: 2 ** 40, errorCode: 1 }] }] }],
+  [ApiKey.InitProducerId, { throttleTimeMs: 16, errorCode: 0, producerId: 2 ** 40 + 7, producerEpoch: 3 }],
+  [ApiKey.OffsetForLeaderEpoch, { throttleTimeMs: 17, topics: [{ topic: 'orders', partitions: [{ errorCode: 0, partition: 2, leaderEpoch: 1, endOffset: 99 }] }] }],
+  [ApiKey.DescribeConfigs, {
+    throttleTimeMs: 18,
+    results: [{ errorCode: 0, errorMessage: 'fine', resourceType: 2, resourceName: 'orders', configs: [
+      { name: 'retention.ms', value: '1000', readOnly: false, isDefault: true, configSource: 1, isSensitive: true,
+        synonyms: [{ name: 'log.retention.ms', value: '604800000', source: 4 }], configType: 5, documentation: 'how long' },
+    ] }],
+  }],
+  [ApiKey.CreatePartitions, { throttleTimeMs: 19, results: [{ name: 'orders', errorCode: 37, errorMessage: 'too few' }] }],
   [ApiKey.SaslAuthenticate, { errorCode: 58, errorMessage: 'Authentication failed', authBytes: bytes('76'), sessionLifetimeMs: 0 }],
   [ApiKey.CopylessBrokerInfo, jsonResponse],
   [ApiKey.CopylessSetFetchMode, jsonResponse],

@@ -1,4 +1,4 @@
-// Proves the RecordBatch v2 codec: literal bytes, round trips (none and gzip), in-place offset/epoch patches that keep the CRC valid, every validation error by its code, opaque codecs, partial trailing batches, the decoder's options (CRC check, shared empty headers), and that no corrupted input crashes it with anything but a CopylessError.
+// Proves the RecordBatch v2 codec: literal bytes, round trips (every codec), in-place offset/epoch patches that keep the CRC valid, every validation error by its code, the maxTimestamp fix-up and producer-field stamping (header only, CRC recomputed), partial trailing batches and per-batch decode failures, the decoder's options (CRC check, shared empty headers), and that no corrupted input crashes it with anything but a CopylessError.
 import { gzipSync } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
@@ -6,13 +6,17 @@ import { CopylessError } from '../../src/errors.ts';
 import {
   BATCH_HEADER_BYTES,
   decodeRecordBatch,
+  COMPRESSION_NAMES,
   decodeRecords,
+  decodeRecordsUntilFailure,
   encodeRecordBatch,
   LOG_OVERHEAD_BYTES,
   NO_HEADERS,
   readBatchHeader,
   setBaseOffset,
   setPartitionLeaderEpoch,
+  setProducerFields,
+  settleMaxTimestamp,
   validateBatch,
 } from '../../src/record/index.ts';
 
@@ -85,7 +89,7 @@ describe('round trips', () => {
     { value: 'ü unicode ✓', timestamp: 1_700_000_000_001 },
   ];
 
-  for (const compression of ['none', 'gzip'] as const) {
+  for (const compression of COMPRESSION_NAMES) {
     it(`keeps every field with compression ${compression}`, () => {
       const buf = encodeRecordBatch(records, { compression, baseOffset: 42, producerId: 7, producerEpoch: 1, baseSequence: 3, partitionLeaderEpoch: 5 });
       const h = validateBatch(buf, 0, LIMIT);
@@ -196,16 +200,26 @@ describe('validation errors', () => {
 
 describe('compression', () => {
   for (const [id, name] of [[2, 'snappy'], [3, 'lz4'], [4, 'zstd']] as const) {
-    it(`stores ${name} batches opaquely and names the codec when asked to decode one`, () => {
+    it(`names ${name} in the header and reports a section ${name} cannot read as corrupt`, () => {
       const buf = encodeRecordBatch([{ value: 'a' }, { value: 'b' }]);
       buf.writeInt16BE(id, 21);
       reseal(buf);
       expect(validateBatch(buf, 0, LIMIT).compression).toBe(name);
       const e = errorOf(() => decodeRecordBatch(buf));
-      expect(e.errorName).toBe('UNSUPPORTED_COMPRESSION_TYPE');
+      expect(e.errorName).toBe('CORRUPT_MESSAGE');
       expect(e.message).toContain(name);
     });
   }
+
+  it('compresses a compressible batch well under its raw size with every codec', () => {
+    const records = Array.from({ length: 200 }, (_, i) => ({ key: `k${i % 3}`, value: `repetitive value ${i % 10} `.repeat(8), timestamp: 1000 + i }));
+    const raw = encodeRecordBatch(records).length;
+    for (const compression of COMPRESSION_NAMES.filter((c) => c !== 'none')) {
+      const buf = encodeRecordBatch(records, { compression });
+      expect(buf.length, compression).toBeLessThan(raw / 4);
+      expect(decodeRecordBatch(buf).records.map((r) => r.value?.toString())).toEqual(records.map((r) => r.value));
+    }
+  });
 
   it('treats codec ids 5-7 as corrupt', () => {
     const buf = encodeRecordBatch([{ value: 'a' }]);
@@ -222,6 +236,67 @@ describe('compression', () => {
     big.writeInt32BE(big.length - LOG_OVERHEAD_BYTES, 8);
     const e = errorOf(() => decodeRecordBatch(reseal(big)));
     expect(e).toMatchObject({ errorName: 'LIMIT_EXCEEDED', details: { limit: 'BATCH_INFLATED_BYTES_MAX' } });
+  });
+});
+
+describe('maxTimestamp fix-up on append (settleMaxTimestamp)', () => {
+  const records = [
+    { value: 'a', timestamp: 5000 },
+    { value: 'b', timestamp: 9000 },
+    { value: 'c', timestamp: 7000 },
+  ];
+
+  /** A batch whose header says maxTimestamp = `claimed`, sealed with a valid CRC, as an older client sends it. */
+  function claiming(claimed: number, compression: (typeof COMPRESSION_NAMES)[number]): Buffer {
+    const buf = encodeRecordBatch(records, { compression });
+    buf.writeBigInt64BE(BigInt(claimed), 35);
+    return reseal(buf);
+  }
+
+  for (const compression of COMPRESSION_NAMES) {
+    it(`sets a ${compression} batch's -1 maxTimestamp to its records' largest, changing only that field and the CRC`, () => {
+      const buf = claiming(-1, compression);
+      const before = Buffer.from(buf);
+      const v = validateBatch(buf, 0, LIMIT);
+      expect(settleMaxTimestamp(buf, 0, v)).toBe(9000);
+      expect(readBatchHeader(buf).maxTimestamp).toBe(9000);
+      validateBatch(buf, 0, LIMIT); // the CRC is valid again
+      const changed = [...buf.keys()].filter((i) => buf[i] !== before[i]);
+      expect(changed.every((i) => (i >= 17 && i < 21) || (i >= 35 && i < 43)), `bytes changed: ${changed}`).toBe(true);
+      expect(buf.subarray(61).equals(before.subarray(61))).toBe(true);
+    });
+  }
+
+  it('corrects a wrong maxTimestamp of an uncompressed batch, and leaves a compressed one that is not -1 as sent', () => {
+    const plain = claiming(100, 'none');
+    expect(settleMaxTimestamp(plain, 0, validateBatch(plain, 0, LIMIT))).toBe(9000);
+    const zipped = claiming(100, 'gzip');
+    expect(settleMaxTimestamp(zipped, 0, validateBatch(zipped, 0, LIMIT))).toBe(100);
+  });
+
+  it('leaves a correct batch untouched, byte for byte', () => {
+    const buf = encodeRecordBatch(records, { compression: 'lz4' });
+    const before = Buffer.from(buf);
+    expect(settleMaxTimestamp(buf, 0, validateBatch(buf, 0, LIMIT))).toBe(9000);
+    expect(buf.equals(before)).toBe(true);
+  });
+
+  it('never rewrites a LogAppendTime batch', () => {
+    const buf = claiming(-1, 'none');
+    buf.writeInt16BE(0x08, 21);
+    reseal(buf);
+    expect(settleMaxTimestamp(buf, 0, validateBatch(buf, 0, LIMIT))).toBe(-1);
+  });
+});
+
+describe('setProducerFields', () => {
+  it('stamps producer id, epoch and base sequence into a sealed batch and keeps it valid', () => {
+    const buf = encodeRecordBatch([{ value: 'a' }, { value: 'b' }], { compression: 'zstd' });
+    const records = Buffer.from(buf.subarray(61));
+    setProducerFields(buf, 0, { producerId: 2 ** 40 + 3, producerEpoch: 7, baseSequence: 2 ** 31 - 1 });
+    expect(validateBatch(buf, 0, LIMIT)).toMatchObject({ producerId: 2 ** 40 + 3, producerEpoch: 7, baseSequence: 2 ** 31 - 1 });
+    expect(buf.subarray(61).equals(records)).toBe(true);
+    expect(decodeRecordBatch(buf).records.map((r) => r.value?.toString())).toEqual(['a', 'b']);
   });
 });
 
@@ -243,6 +318,18 @@ describe('decodeRecords over a fetched blob', () => {
     control.writeInt16BE(0x30, 21);
     reseal(control);
     expect(decodeRecords(Buffer.concat([blob, control])).length).toBe(3);
+  });
+
+  it('stops at a batch it cannot decode: the records before it, then that batch alone named', () => {
+    const bad = encodeRecordBatch([{ value: 'c0' }, { value: 'c1' }], { baseOffset: 3 });
+    bad.writeInt16BE(4, 21); // claims zstd: the section is no zstd frame
+    reseal(bad);
+    const after = encodeRecordBatch([{ value: 'd0' }], { baseOffset: 5 });
+    const { records, failure } = decodeRecordsUntilFailure(Buffer.concat([blob, bad, after]));
+    expect(records.map((r) => r.value?.toString())).toEqual(['a0', 'a1', 'b0']);
+    expect(failure).toMatchObject({ baseOffset: 3, lastOffset: 4, error: { errorName: 'CORRUPT_MESSAGE', details: { offset: 3 } } });
+    expect(failure!.error.message).toMatch(/offsets 3\.\.4.*zstd/);
+    expect(errorOf(() => decodeRecords(Buffer.concat([blob, bad]))).message).toBe(failure!.error.message);
   });
 
   it('reads the header fields straight from the bytes', () => {

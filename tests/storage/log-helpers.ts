@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PAGE_BYTES } from '../../src/limits.ts';
-import { decodeRecords, encodeRecordBatch, type RecordInput } from '../../src/record/index.ts';
+import { crc32c } from '@node-rs/crc32';
+import { type CompressionName, decodeRecords, encodeRecordBatch, type RecordInput } from '../../src/record/index.ts';
 import { type LogConfig, type LogSlice, PartitionLog, validateLogConfig } from '../../src/storage/log.ts';
 import { PageCache } from '../../src/storage/page-cache.ts';
 
@@ -17,15 +18,27 @@ export function newPageCache(o: { pages?: number; now?: () => number } = {}): Pa
   return new PageCache({ capacityBytes: (o.pages ?? 4096) * PAGE_BYTES, now: o.now });
 }
 
-/** A batch of `count` records whose values say where they came from; `timestamps` overrides each record's time. */
-export function batch(count: number, o: { valueBytes?: number; tag?: string; timestamps?: number[]; compression?: 'none' | 'gzip' } = {}): Buffer {
+/**
+ * A batch of `count` records whose values say where they came from;
+ * `timestamps` overrides each record's time; `sentMaxTimestamp` is what the
+ * header claims (as an older client sends -1), CRC resealed.
+ */
+export function batch(
+  count: number,
+  o: { valueBytes?: number; tag?: string; timestamps?: number[]; compression?: CompressionName; sentMaxTimestamp?: number } = {},
+): Buffer {
   const records: RecordInput[] = [];
   for (let i = 0; i < count; i++) {
     const label = `${o.tag ?? 'r'}-${i}`;
     const value = o.valueBytes ? Buffer.concat([Buffer.from(label), Buffer.alloc(Math.max(0, o.valueBytes - label.length), 120)]) : label;
     records.push({ key: `k${i}`, value, timestamp: o.timestamps?.[i] ?? 1_000_000 + i });
   }
-  return encodeRecordBatch(records, { compression: o.compression });
+  const out = encodeRecordBatch(records, { compression: o.compression });
+  if (o.sentMaxTimestamp !== undefined) {
+    out.writeBigInt64BE(BigInt(o.sentMaxTimestamp), 35);
+    out.writeUInt32BE(crc32c(out.subarray(21)) >>> 0, 17);
+  }
+  return out;
 }
 
 export interface TestLog {

@@ -1,9 +1,9 @@
-// Proves the log manager's data-dir contract: the clean-shutdown marker (only on a clean close) and recovery-point checkpoint written on close and read (marker removed) on open, the timer's checkpoint written without a synchronous fsync, a brand-new data dir told apart, every partition reopened at start, unclean restarts recovered, deletion by rename then background removal with leftovers reported, flush.ms and retention passes, and names refused before they become paths.
+// Proves the log manager's data-dir contract: the clean-shutdown marker (only on a clean close), recovery-point and log-start-offset checkpoints written on close and read (marker removed) on open, the timer's checkpoints written without a synchronous fsync, a brand-new data dir told apart, every partition reopened at start, unclean restarts recovered, deletion by rename then background removal with leftovers reported, flush.ms and retention passes, and names refused before they become paths.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LOG_CONFIG_DEFAULTS } from '../../src/storage/log.ts';
-import { CLEAN_SHUTDOWN_FILE, LogManager, RECOVERY_POINT_FILE } from '../../src/storage/log-manager.ts';
+import { CLEAN_SHUTDOWN_FILE, LOG_START_OFFSET_FILE, LogManager, RECOVERY_POINT_FILE } from '../../src/storage/log-manager.ts';
 import { batch, MiB, newPageCache, tempDir } from './log-helpers.ts';
 
 let dataDir: string;
@@ -59,6 +59,23 @@ describe('LogManager', () => {
     for (const spy of syncs) expect(spy).not.toHaveBeenCalled();
     vi.restoreAllMocks();
     expect(fs.readFileSync(path.join(dataDir, RECOVERY_POINT_FILE), 'utf8')).toBe('0\n1\nt 0 4\n');
+    expect(fs.readFileSync(path.join(dataDir, LOG_START_OFFSET_FILE), 'utf8')).toBe('0\n1\nt 0 0\n');
+  });
+
+  it('keeps a DeleteRecords log start offset across a restart, clean or not (log-start-offset checkpoint)', async () => {
+    const m1 = manager();
+    m1.open();
+    const log = m1.getOrCreate('trim', 0);
+    for (let i = 0; i < 4; i++) log.append(batch(3, { timestamps: [10 * i, 10 * i + 1, 10 * i + 2] }));
+    expect(log.deleteRecordsBefore(7)).toBe(7);
+    m1.checkpoint(); // what the DeleteRecords handler does right away
+    expect(fs.readFileSync(path.join(dataDir, LOG_START_OFFSET_FILE), 'utf8')).toContain('trim 0 7');
+    const m2 = manager(); // m1 never closed: an unclean restart
+    m2.open();
+    const again = m2.get('trim', 0)!;
+    expect(again.logStartOffset).toBe(7);
+    expect(() => again.read(6, MiB)).toThrow(expect.objectContaining({ errorName: 'OFFSET_OUT_OF_RANGE' }));
+    expect(again.offsetForTimestamp(0)).toEqual({ offset: 7, timestamp: 21 });
   });
 
   it('recovers every partition after an unclean shutdown', async () => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CopylessError } from '../../src/errors.ts';
-import { decodeRecordBatch, decodeRecords, readBatchHeader } from '../../src/record/index.ts';
+import { COMPRESSION_NAMES, decodeRecordBatch, decodeRecords, readBatchHeader } from '../../src/record/index.ts';
 import { LOG_CONFIG_DEFAULTS, validateLogConfig } from '../../src/storage/log.ts';
 import { batch, MiB, openLog, readAllValues, sliceBytes, tempDir, type TestLog } from './log-helpers.ts';
 import { prng } from './page-cache-fixture.ts';
@@ -208,7 +208,7 @@ describe('rolling', () => {
 });
 
 describe('lookup by timestamp', () => {
-  it('agrees with a brute-force scan for every timestamp', () => {
+  it('agrees with a brute-force scan for every timestamp, inside batches of every codec and batches sent with maxTimestamp -1', () => {
     t = openLog(root, { indexIntervalBytes: 300, segmentBytes: MiB });
     let seed = 3;
     const rand = (n: number): number => {
@@ -219,7 +219,9 @@ describe('lookup by timestamp', () => {
     for (let i = 0; i < 300; i++) {
       const n = 1 + rand(4);
       const timestamps = Array.from({ length: n }, () => 10_000 + i * 10 + rand(60) - 30);
-      const r = t.log.append(batch(n, { timestamps, valueBytes: rand(2) ? 20 : 5000, compression: i % 5 === 0 ? 'gzip' : 'none' }));
+      const big = rand(2) === 0; // big values stay uncompressed, so the log still spans several segments
+      const compression = big ? 'none' : COMPRESSION_NAMES[i % COMPRESSION_NAMES.length];
+      const r = t.log.append(batch(n, { timestamps, valueBytes: big ? 5000 : 20, compression, sentMaxTimestamp: rand(3) === 0 ? -1 : undefined }));
       batches.push({ records: timestamps.map((ts, j) => ({ offset: r.baseOffset + j, ts })), maxTs: Math.max(...timestamps) });
     }
     expect(t.log.segments().length).toBeGreaterThan(1);
@@ -228,6 +230,19 @@ describe('lookup by timestamp', () => {
       const expected = b ? b.records.find((r) => r.ts >= ts)! : null;
       expect(t.log.offsetForTimestamp(ts), `ts ${ts}`).toEqual(expected ? { offset: expected.offset, timestamp: expected.ts } : null);
     }
+  });
+
+  it('stores a batch sent with maxTimestamp -1 with its records\' largest time, record bytes unchanged', () => {
+    t = openLog(root);
+    const sent = batch(3, { timestamps: [5000, 9000, 7000], compression: 'snappy', sentMaxTimestamp: -1 });
+    const records = Buffer.from(sent.subarray(61));
+    t.log.append(sent);
+    const stored = sliceBytes(t.pageCache, t.log.read(0, MiB)!);
+    expect(readBatchHeader(stored)).toMatchObject({ maxTimestamp: 9000, baseOffset: 0 });
+    expect(stored.subarray(61).equals(records)).toBe(true);
+    expect(decodeRecordBatch(stored).records.map((r) => r.timestamp)).toEqual([5000, 9000, 7000]);
+    t.reopen({ cleanShutdown: false });
+    expect(t.log.offsetForTimestamp(8000)).toEqual({ offset: 1, timestamp: 9000 });
   });
 });
 
@@ -258,6 +273,26 @@ describe('retention', () => {
     expect(t.log.applyRetention()).toBe(0);
     expect(t.log.logEndOffset).toBe(60);
     expect(t.log.append(batch(1)).baseOffset).toBe(60);
+  });
+});
+
+describe('DeleteRecords', () => {
+  it('moves the log start inside a segment, deletes closed segments wholly below it, and never moves it back', () => {
+    t = openLog(root, { segmentBytes: MiB, retentionMs: -1 });
+    for (let i = 0; i < 40; i++) t.log.append(batch(2, { valueBytes: 60_000, timestamps: [i * 10, i * 10 + 5] }));
+    const segments = t.log.segments();
+    expect(segments.length).toBeGreaterThan(2);
+    const inside = segments[2].baseOffset + 1;
+    expect(t.log.deleteRecordsBefore(inside)).toBe(inside);
+    expect(t.log.segments()[0].baseOffset).toBe(segments[2].baseOffset);
+    expect(t.log.logStartOffset).toBe(inside);
+    expect(errorOf(() => t!.log.read(inside - 1, MiB)).errorName).toBe('OFFSET_OUT_OF_RANGE');
+    expect(t.log.read(inside, MiB)!.firstOffset).toBe(inside - 1); // the whole batch holding it
+    expect(t.log.offsetForTimestamp(0)).toMatchObject({ offset: inside });
+    expect(t.log.deleteRecordsBefore(3)).toBe(inside);
+    expect(errorOf(() => t!.log.deleteRecordsBefore(t!.log.logEndOffset + 1)).errorName).toBe('OFFSET_OUT_OF_RANGE');
+    expect(t.log.deleteRecordsBefore(-1)).toBe(t.log.logEndOffset);
+    expect(t.log.segments()).toHaveLength(1); // the active segment stays
   });
 });
 

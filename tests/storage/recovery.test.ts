@@ -147,11 +147,13 @@ describe('recovery of indexes', () => {
     expectPrefixAfterCrash(values, values.length, { cleanShutdown: true });
   });
 
-  it('removes leftovers: indexes without a .log and transient files', () => {
+  it('removes leftovers: indexes without a .log, transient files and a half-written producer snapshot', () => {
     fill(5);
     fs.writeFileSync(path.join(t.dir, '00000000000000099999.index'), Buffer.alloc(8));
     fs.writeFileSync(path.join(t.dir, '00000000000000000000.log.deleted'), 'x');
+    fs.writeFileSync(path.join(t.dir, '00000000000000000003.snapshot.tmp'), 'x');
     t.reopen({ cleanShutdown: true });
-    expect(fs.readdirSync(t.dir).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
+    // The producer-state snapshot the close wrote at the log end (9) stays.
+    expect(fs.readdirSync(t.dir).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', '00000000000000000009.snapshot']);
   });
 });

@@ -6,7 +6,7 @@ import { array, field, type Schema } from '../schema.ts';
 
 const AUTHORIZED_OPERATIONS_UNKNOWN = -2147483648;
 
-// ---- OffsetCommit (8): v2-5 ---------------------------------------------
+// ---- OffsetCommit (8): v0-5 ---------------------------------------------
 
 export const OffsetCommitRequestSchema: Schema = [
   field('groupId', 'string'),
@@ -18,6 +18,7 @@ export const OffsetCommitRequestSchema: Schema = [
     array('partitions', [
       field('partitionIndex', 'int32'),
       field('committedOffset', 'int64'),
+      field('commitTimestamp', 'int64', '1', { default: -1 }),
       field('committedMetadata', 'string', '0+', { nullable: '0+' }),
     ]),
   ]),

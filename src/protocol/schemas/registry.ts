@@ -3,6 +3,7 @@
 
 import { ApiKey, SUPPORTED_VERSIONS } from '../api-key.ts';
 import { compile, type CompiledStruct, type Schema } from '../schema.ts';
+import * as admin from './admin-apis.ts';
 import * as copyless from './copyless-apis.ts';
 import * as group from './group-apis.ts';
 import * as sasl from './sasl-apis.ts';
@@ -27,6 +28,11 @@ const SCHEMAS: ReadonlyArray<readonly [number, Schema, Schema]> = [
   [ApiKey.ApiVersions, topic.ApiVersionsRequestSchema, topic.ApiVersionsResponseSchema],
   [ApiKey.CreateTopics, topic.CreateTopicsRequestSchema, topic.CreateTopicsResponseSchema],
   [ApiKey.DeleteTopics, topic.DeleteTopicsRequestSchema, topic.DeleteTopicsResponseSchema],
+  [ApiKey.DeleteRecords, admin.DeleteRecordsRequestSchema, admin.DeleteRecordsResponseSchema],
+  [ApiKey.InitProducerId, admin.InitProducerIdRequestSchema, admin.InitProducerIdResponseSchema],
+  [ApiKey.OffsetForLeaderEpoch, admin.OffsetForLeaderEpochRequestSchema, admin.OffsetForLeaderEpochResponseSchema],
+  [ApiKey.DescribeConfigs, admin.DescribeConfigsRequestSchema, admin.DescribeConfigsResponseSchema],
+  [ApiKey.CreatePartitions, admin.CreatePartitionsRequestSchema, admin.CreatePartitionsResponseSchema],
   [ApiKey.CopylessBrokerInfo, copyless.CopylessJsonRequestSchema, copyless.CopylessJsonResponseSchema],
   [ApiKey.CopylessSetFetchMode, copyless.CopylessJsonRequestSchema, copyless.CopylessJsonResponseSchema],
   [ApiKey.CopylessStats, copyless.CopylessJsonRequestSchema, copyless.CopylessJsonResponseSchema],

@@ -9,7 +9,7 @@ import { array, field, type Schema } from '../schema.ts';
 
 const INT32_MAX = 0x7fffffff;
 
-// ---- Produce (0): v3-7 --------------------------------------------------
+// ---- Produce (0): v0-7 (v0-2 decoded only to be refused) ----------------
 
 export const ProduceRequestSchema: Schema = [
   field('transactionalId', 'string', '3+', { nullable: '3+', default: null }),
@@ -88,7 +88,7 @@ export const FetchResponseSchema: Schema = [
   ]),
 ];
 
-// ---- ListOffsets (2): v1-3 ----------------------------------------------
+// ---- ListOffsets (2): v0-3 ----------------------------------------------
 
 export const ListOffsetsRequestSchema: Schema = [
   field('replicaId', 'int32'),
@@ -98,6 +98,7 @@ export const ListOffsetsRequestSchema: Schema = [
     array('partitions', [
       field('partitionIndex', 'int32'),
       field('timestamp', 'int64'),
+      field('maxNumOffsets', 'int32', '0', { default: 1 }),
     ]),
   ]),
 ];
@@ -109,6 +110,7 @@ export const ListOffsetsResponseSchema: Schema = [
     array('partitions', [
       field('partitionIndex', 'int32'),
       field('errorCode', 'int16'),
+      array('oldStyleOffsets', 'int64', '0'),
       field('timestamp', 'int64', '1+', { default: -1 }),
       field('offset', 'int64', '1+', { default: -1 }),
     ]),

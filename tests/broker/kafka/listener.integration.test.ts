@@ -55,12 +55,26 @@ describe('kafka listener', () => {
     const r = await client.request(ApiKey.ApiVersions, 2, {});
     expect(r.errorCode).toBe(0);
     const byKey = new Map(r.apiKeys.map((k: any) => [k.apiKey, [k.minVersion, k.maxVersion]]));
-    expect(byKey.get(ApiKey.Produce)).toEqual([3, 7]);
+    expect(byKey.get(ApiKey.Produce)).toEqual([0, 7]); // min 0 for librdkafka's compression check (KAFKA-18659)
     expect(byKey.get(ApiKey.Fetch)).toEqual([4, 11]);
-    expect(byKey.get(ApiKey.ListOffsets)).toEqual([1, 3]);
+    expect(byKey.get(ApiKey.ListOffsets)).toEqual([0, 3]);
+    expect(byKey.get(ApiKey.InitProducerId)).toEqual([0, 1]); // v2 is the first flexible version
+    expect(byKey.get(ApiKey.DescribeConfigs)).toEqual([0, 3]);
+    expect(byKey.get(ApiKey.CreatePartitions)).toEqual([0, 1]);
+    expect(byKey.get(ApiKey.DeleteRecords)).toEqual([0, 1]);
+    expect(byKey.get(ApiKey.OffsetForLeaderEpoch)).toEqual([0, 3]);
     expect(byKey.get(ApiKey.CopylessFetch)).toEqual([0, 0]);
     const keys = r.apiKeys.map((k: any) => k.apiKey);
     expect(keys).toEqual([...keys].sort((a: number, b: number) => a - b));
+  });
+
+  it('refuses Produce v0-2 (message formats v0/v1) per partition with UNSUPPORTED_VERSION, appending nothing', async () => {
+    await createTopic(client, 'old-produce', 1);
+    for (const v of [0, 1, 2]) {
+      const r = await client.request(ApiKey.Produce, v, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'old-produce', partitionData: [{ index: 0, records: encodeRecordBatch([{ value: 'x' }]) }] }] });
+      expect(r.responses[0].partitionResponses[0]).toMatchObject({ index: 0, errorCode: 35, baseOffset: -1 });
+    }
+    expect(broker.broker.partitionLog('old-produce', 0).logEndOffset).toBe(0);
   });
 
   it('answers ApiVersions v3 with a v0-format UNSUPPORTED_VERSION and the key list (KIP-511)', async () => {
