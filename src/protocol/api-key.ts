@@ -75,8 +75,8 @@ const ADVERTISED: ReadonlyArray<readonly [number, number, number]> = [
   [ApiKey.InitProducerId, 0, 1], // idempotent producers: kafkajs and librdkafka send 1; v2 is flexible
   [ApiKey.OffsetForLeaderEpoch, 0, 3], // librdkafka validates positions with v2+ (KIP-320); v4 is flexible
   [ApiKey.DescribeConfigs, 0, 3], // kafkajs 2, a Go client's ListTopics; v4 is flexible
-  [ApiKey.CreatePartitions, 0, 1], // kafkajs 1; v2 is flexible
   [ApiKey.SaslAuthenticate, 0, 1], // v2 is flexible
+  [ApiKey.CreatePartitions, 0, 1], // kafkajs 1; v2 is flexible
   [ApiKey.CopylessBrokerInfo, 0, 0],
   [ApiKey.CopylessSetFetchMode, 0, 0],
   [ApiKey.CopylessStats, 0, 0],

@@ -35,11 +35,15 @@ export class FakeTransport implements ProduceTransport {
   /**
    * Answer every request a macrotask later, in request order, as a socket
    * would; `chaos` (used with it) sometimes drops the connection: the request
-   * and every other one already sent fail with CONNECTION_CLOSED.
+   * and every other one in flight fail with CONNECTION_CLOSED, and so does
+   * every request sent before the client has heard of all those failures (it
+   * went out on the dead connection). A request is never stored after an
+   * earlier one on the same connection failed, as with a real socket.
    */
   answerLater = false;
   chaos: { random: () => number; dropRate: number } | null = null;
-  private failUpTo = -1;
+  private dropped = false;
+  private inFlight = 0;
 
   constructor(private readonly partitions = 3) {}
 
@@ -66,9 +70,12 @@ export class FakeTransport implements ProduceTransport {
     this.requests.push({ leader, batches, acks: o.acks });
     let fail: ((b: ReadyBatch) => CopylessError | null) | undefined;
     if (this.hold) fail = await new Promise<((b: ReadyBatch) => CopylessError | null) | undefined>((resolve) => this.held.push({ index, answer: resolve }));
+    this.inFlight++;
     if (this.answerLater) await new Promise((resolve) => setImmediate(resolve));
-    if (this.chaos !== null && index > this.failUpTo && this.chaos.random() < this.chaos.dropRate) this.failUpTo = this.requests.length - 1;
-    if (index <= this.failUpTo) return batches.map(() => new CopylessError('CONNECTION_CLOSED', 'fake connection dropped'));
+    if (this.chaos !== null && !this.dropped && this.chaos.random() < this.chaos.dropRate) this.dropped = true;
+    const dropped = this.dropped;
+    if (--this.inFlight === 0) this.dropped = false;
+    if (dropped) return batches.map(() => new CopylessError('CONNECTION_CLOSED', 'fake connection dropped'));
     return batches.map((b) => {
       const stale = this.leaderOf(b.topic, b.partition) !== leader;
       return this.store(b, o.acks, fail?.(b) ?? this.failWith ?? (stale ? new CopylessError('NOT_LEADER_OR_FOLLOWER', `not the leader of ${b.topic}/${b.partition}`) : null));
