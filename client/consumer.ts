@@ -68,6 +68,8 @@ export interface Batch {
   partition: number;
   messages: ConsumedMessage[];
   highWatermark: number;
+  /** Stored bytes of the whole record batches these messages were read from (batch headers included). */
+  batchBytes: number;
   /** This fetch's accounting (CopylessFetch trailer), shared by every batch of the fetch; undefined against Kafka. */
   accounting: FetchAccounting | undefined;
 }
@@ -537,7 +539,7 @@ export class Consumer {
   private async handle(generation: number, p: Position, f: FetchedPartition, accounting: FetchAccounting | undefined, handlers: RunOptions): Promise<void> {
     const epoch = p.epoch;
     if (handlers.eachBatch) {
-      await handlers.eachBatch({ topic: f.topic, partition: f.partition, messages: f.messages, highWatermark: f.highWatermark, accounting });
+      await handlers.eachBatch({ topic: f.topic, partition: f.partition, messages: f.messages, highWatermark: f.highWatermark, batchBytes: f.wholeBatchBytes, accounting });
       if (p.epoch === epoch) p.offset = f.nextOffset;
       return;
     }

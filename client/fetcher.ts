@@ -54,6 +54,8 @@ export interface FetchedPartition {
   nextOffset: number;
   /** Bytes of the `records` field, whole batches or not. */
   recordsBytes: number;
+  /** Bytes of the whole batches at the start of `records` (what decoding reads; a partial trailing batch is not counted). */
+  wholeBatchBytes: number;
 }
 
 export interface FetchResult {
@@ -180,6 +182,7 @@ export function scanPartition(topic: string, p: PartitionData, fetchOffset: numb
     records: buf,
     nextOffset: fetchOffset,
     recordsBytes: p.records?.length ?? 0,
+    wholeBatchBytes: 0,
   };
   if (buf === null) return f;
   let pos = 0;
@@ -192,6 +195,7 @@ export function scanPartition(topic: string, p: PartitionData, fetchOffset: numb
     f.nextOffset = Math.max(f.nextOffset, batchLastOffset(buf, pos) + 1);
     pos += totalBytes;
   }
+  f.wholeBatchBytes = pos;
   return f;
 }
 

@@ -14,7 +14,7 @@ import { nowMs } from '../jobs/clock.ts';
 import { measure, type BenchContext, type Scenario } from '../runner.ts';
 import { createTopic, deleteTopic } from '../sdk.ts';
 import type { ScenarioResult } from '../types.ts';
-import { KiB, cpuFigures, cpuMark, produce, sizeLabel, withBroker } from './common.ts';
+import { KiB, produce, sizeLabel, spanCpuFigures, spanned, withBroker } from './common.ts';
 
 /** Producers of the multi-producer cases: one per core of a 2-core machine; more would only time-slice. */
 const PRODUCERS_N = 2;
@@ -49,9 +49,9 @@ async function run(ctx: BenchContext, out: ScenarioResult): Promise<void> {
         await createTopic(broker.address, topic, c.producers);
         const used = clients.slice(0, c.producers);
         const startAtMs = nowMs() + START_LEAD_MS;
-        const before = cpuMark(broker, used);
-        const results = await Promise.all(
-          used.map((client, partition) =>
+        const { results, cpu } = await spanned(
+          broker,
+          used.map((client, partition) => (onEvent) =>
             produce(client, {
               address: broker.address,
               topic,
@@ -62,13 +62,12 @@ async function run(ctx: BenchContext, out: ScenarioResult): Promise<void> {
               batchBytes: PRODUCER_BATCH_BYTES_DEFAULT,
               durationMs,
               startAtMs,
-            }),
+            }, onEvent),
           ),
         );
-        const after = cpuMark(broker, used);
         await deleteTopic(broker.address, topic); // keeps the run's disk use to one case's log
         const figures = rates(results);
-        return { ...figures, ...cpuFigures(before, after, sum(results, 'valueBytes'), figures.seconds) };
+        return { ...figures, ...spanCpuFigures(cpu, sum(results, 'valueBytes'), figures.seconds) };
       });
       out.cases.push({
         id,
