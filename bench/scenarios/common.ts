@@ -60,6 +60,7 @@ export function spanCpuFigures(cpu: SpanCpu, bytes: number, seconds: number): Re
     out.brokerSysSecPerGiB = b.systemSec / gib;
     out.brokerCpuSecPerGiB = (b.userSec + b.systemSec) / gib;
   }
+  if (b) out.brokerCpuSec = b.userSec + b.systemSec;
   if (b && seconds > 0) out.brokerCpuPct = ((b.userSec + b.systemSec) / seconds) * 100;
   if (cpu.clients.length > 0 && seconds > 0) out.clientCpuPct = (Math.max(...cpu.clients.map((c) => c.userSec + c.systemSec)) / seconds) * 100;
   return out;

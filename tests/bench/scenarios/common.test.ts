@@ -61,6 +61,6 @@ describe('spanned', () => {
 describe('spanCpuFigures', () => {
   it('divides broker CPU by the GiB moved and both sides by the span', () => {
     const f = spanCpuFigures({ broker: { userSec: 0.25, systemSec: 0.75 }, clients: [{ userSec: 1, systemSec: 0 }, { userSec: 0.5, systemSec: 0 }] }, 2 * GiB, 2);
-    expect(f).toEqual({ brokerUserSecPerGiB: 0.125, brokerSysSecPerGiB: 0.375, brokerCpuSecPerGiB: 0.5, brokerCpuPct: 50, clientCpuPct: 50 });
+    expect(f).toEqual({ brokerUserSecPerGiB: 0.125, brokerSysSecPerGiB: 0.375, brokerCpuSecPerGiB: 0.5, brokerCpuSec: 1, brokerCpuPct: 50, clientCpuPct: 50 });
   });
 });
