@@ -88,7 +88,7 @@ export async function measure(
 }
 
 /** Scenario names in the order `all` runs them; `limits` always runs first so ceilings exist. */
-export const SCENARIO_ORDER = ['limits', 'produce', 'consume', 'catch-up', 'latency'] as const;
+export const SCENARIO_ORDER = ['limits', 'produce', 'consume', 'catch-up', 'latency', 'defaults'] as const;
 
 export async function runBench(scenarios: Scenario[], o: BenchOptions): Promise<BenchReport> {
   const started = Date.now();

@@ -7,6 +7,7 @@
 
 import type { BenchReport, CaseResult, ParamValue, TargetResult } from './types.ts';
 import { formatValue } from './report/format.ts';
+import { PEER_BEST, PEER_TARGET_MULTIPLE } from './peer-figures.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -112,6 +113,18 @@ function latencyTarget(r: BenchReport): TargetResult {
   };
 }
 
+/** The defaults on the peer workload: at least PEER_TARGET_MULTIPLE times the best peer figure. */
+function peerTarget(phase: 'produce' | 'consume', recordBytes: number): (r: BenchReport) => TargetResult {
+  return (r) => {
+    const best = PEER_BEST[`${phase}/${recordBytes}` as keyof typeof PEER_BEST];
+    const unit = best.unit;
+    const target = best.value * PEER_TARGET_MULTIPLE;
+    const description = `SDK defaults, peer workload, ${phase} ${recordBytes === 100 ? '100 B' : '1 KiB'}: >= ${PEER_TARGET_MULTIPLE}x the best peer (${formatValue(best.value, unit)}, ${best.peer})`;
+    const c = cases(r, 'defaults', { phase, recordBytes })[0] ?? null;
+    return atLeast(`defaults-${phase}-${recordBytes === 100 ? '100B' : '1KiB'}`, description, c, unit === 'rec/s' ? 'recordsPerSec' : 'bytesPerSec', target, unit);
+  };
+}
+
 const TARGETS: Array<[scenario: string, check: (r: BenchReport) => TargetResult]> = [
   ['produce', producerTarget],
   ['consume', consumerTarget],
@@ -120,6 +133,10 @@ const TARGETS: Array<[scenario: string, check: (r: BenchReport) => TargetResult]
   ['consume', cpuTarget],
   ['consume', nativeSweep],
   ['latency', latencyTarget],
+  ['defaults', peerTarget('produce', 100)],
+  ['defaults', peerTarget('consume', 100)],
+  ['defaults', peerTarget('produce', 1024)],
+  ['defaults', peerTarget('consume', 1024)],
 ];
 
 /** The targets whose scenario ran (a `bench produce` run reports only the producer target). */

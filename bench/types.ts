@@ -14,11 +14,11 @@ export type Params = Record<string, ParamValue>;
 export interface Column {
   key: string;
   label: string;
-  /** Display unit; also picks the formatter: 'rec/s', 'B/s', '%', 's/GiB', 'ms', 'count', 'ratio'. */
+  /** Display unit; also picks the formatter: 'rec/s', 'B/s', '%', 's/GiB', 'ms', 'count', 'ratio', 'x' (a multiple). */
   unit: Unit;
 }
 
-export type Unit = 'rec/s' | 'B/s' | '%' | 's/GiB' | 'ms' | 'count' | 'ratio';
+export type Unit = 'rec/s' | 'B/s' | '%' | 's/GiB' | 'ms' | 'count' | 'ratio' | 'x';
 
 /** A time series for a chart: x in seconds from the start of the case, y in the series' unit. */
 export interface Series {

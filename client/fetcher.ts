@@ -46,7 +46,7 @@ export interface FetchedPartition {
   errorCode: number;
   highWatermark: number;
   logStartOffset: number;
-  /** Records at or after fetchOffset, in offset order; empty until `decodeMessages` (Fetcher.fetch decodes them). */
+  /** Records at or after fetchOffset, in offset order; empty until `decodeMessages` (Fetcher.fetch decodes them; an eachMessage consumer decodes batch by batch instead, see decodeBatchAt). */
   messages: ConsumedMessage[];
   /** The response's `records` bytes, whole batches or not; null after an error. */
   records: Buffer | null;
@@ -201,23 +201,36 @@ export function scanPartition(topic: string, p: PartitionData, fetchOffset: numb
 
 /** Decodes the records of a scanned partition into `f.messages`, from fetchOffset up to nextOffset. */
 export function decodeMessages(f: FetchedPartition, checkCrcs: boolean): void {
-  const { topic, partition, fetchOffset, messages, records: buf } = f;
-  if (buf === null) return;
-  const o = { checkCrc: checkCrcs };
-  // Only whole batches (scanPartition's walk): they end where nextOffset begins.
-  for (let pos = 0; buf.length - pos >= BATCH_HEADER_BYTES; ) {
-    const totalBytes = batchTotalBytes(buf, pos);
-    if (totalBytes > buf.length - pos) break;
-    if (batchLastOffset(buf, pos) >= fetchOffset && !batchIsControl(buf, pos)) {
-      readRecordBatch(
-        buf,
-        pos,
-        (offset, timestamp, key, value, headers) => {
-          if (offset >= fetchOffset) messages.push({ topic, partition, offset, timestamp, key, value, headers });
-        },
-        o,
-      );
-    }
-    pos += totalBytes;
-  }
+  for (let pos = 0; pos >= 0; ) pos = decodeBatchAt(f, pos, checkCrcs, f.messages);
 }
+
+/**
+ * Decodes the whole batch at byte `pos` of `f.records` (CRC checked unless
+ * `checkCrcs` is false), appending its records at or after fetchOffset to
+ * `out`; control batches and batches before fetchOffset add nothing. Returns
+ * the position of the next batch, or -1 after the last whole batch. The unit
+ * of lazy decoding: a consumer decodes one batch at a time as its handler
+ * reaches it, so a fetch's records never all live at once.
+ */
+export function decodeBatchAt(f: FetchedPartition, pos: number, checkCrcs: boolean, out: ConsumedMessage[]): number {
+  const buf = f.records;
+  if (buf === null || buf.length - pos < BATCH_HEADER_BYTES) return -1;
+  const totalBytes = batchTotalBytes(buf, pos);
+  // Only whole batches (scanPartition's walk): they end where nextOffset begins.
+  if (totalBytes > buf.length - pos) return -1;
+  const { topic, partition, fetchOffset } = f;
+  if (batchLastOffset(buf, pos) >= fetchOffset && !batchIsControl(buf, pos)) {
+    readRecordBatch(
+      buf,
+      pos,
+      (offset, timestamp, key, value, headers) => {
+        if (offset >= fetchOffset) out.push({ topic, partition, offset, timestamp, key, value, headers });
+      },
+      checkCrcs ? CHECK_CRC : NO_CRC,
+    );
+  }
+  return pos + totalBytes;
+}
+
+const CHECK_CRC = Object.freeze({ checkCrc: true });
+const NO_CRC = Object.freeze({ checkCrc: false });

@@ -42,6 +42,8 @@ export function formatValue(value: number, unit: Unit): string {
       return `${precise(value, 3)} ms`;
     case 'count':
       return Number.isInteger(value) ? String(value) : precise(value, 3);
+    case 'x':
+      return `${precise(value, 3)}x`;
   }
 }
 

@@ -6,5 +6,8 @@ import { produceScenario } from './produce.ts';
 import { consumeScenario } from './consume.ts';
 import { catchUpScenario } from './catch-up.ts';
 import { latencyScenario } from './latency.ts';
+import { defaultsScenario } from './defaults.ts';
 
-export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([limitsScenario, produceScenario, consumeScenario, catchUpScenario, latencyScenario].map((s) => [s.name, s]));
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
+  [limitsScenario, produceScenario, consumeScenario, catchUpScenario, latencyScenario, defaultsScenario].map((s) => [s.name, s]),
+);
