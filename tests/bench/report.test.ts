@@ -83,6 +83,26 @@ describe('terminal table and targets', () => {
     expect(renderHtml(busy)).toContain('the machine was busy');
   });
 
+  it('judges the defaults against three times the best peer figure, at both sizes', () => {
+    const r = sampleReport();
+    const peerCase = (phase: string, recordBytes: number, metric: string, v: number) => ({ id: `${phase}/${recordBytes}`, label: `${phase} ${recordBytes}`, params: { phase, recordBytes }, metrics: { [metric]: { median: v, min: v, max: v, spreadPct: 0, samples: [v] } } });
+    r.scenarios.push({
+      name: 'defaults',
+      title: 'defaults',
+      durationMs: 1,
+      columns: [],
+      notes: [],
+      cases: [peerCase('produce', 100, 'recordsPerSec', 1.5e6), peerCase('consume', 100, 'recordsPerSec', 3.9e6), peerCase('produce', 1024, 'bytesPerSec', 412e6), peerCase('consume', 1024, 'bytesPerSec', 1.2e9)],
+    });
+    const byId = Object.fromEntries(evaluateTargets(r).map((t) => [t.id, t]));
+    expect(byId['defaults-produce-100B']).toMatchObject({ status: 'met', description: 'SDK defaults, peer workload, produce 100 B: >= 3x the best peer (477 krec/s, RabbitMQ Streams)' });
+    expect(byId['defaults-produce-100B'].detail).toMatch(/^1\.50 Mrec\/s vs >= 1\.43 Mrec\/s/);
+    expect(byId['defaults-consume-100B'].status).toBe('missed');
+    expect(byId['defaults-produce-1KiB'].status).toBe('met');
+    expect(byId['defaults-consume-1KiB']).toMatchObject({ status: 'missed' });
+    expect(byId['defaults-consume-1KiB'].detail).toMatch(/vs >= 1\.32 GB\/s/);
+  });
+
   it('reports only the targets of scenarios that ran', () => {
     const r = sampleReport();
     r.scenarios = r.scenarios.filter((s) => s.name === 'produce');
