@@ -3,7 +3,7 @@
 // run"), so a reader finds the same figures in every report.
 
 import type { BenchReport, CaseResult, ScenarioResult } from '../types.ts';
-import { formatBytes, formatValue } from './format.ts';
+import { formatBytes, formatValue, sgDmaLabel } from './format.ts';
 import { type BarSeries, renderBarChart, renderLineChart } from './svg.ts';
 
 const KiB = 1024;
@@ -26,7 +26,8 @@ export const MODE_ORDER = ['copy', 'mmap', 'sendfile', 'splice', 'native-copy', 
  * user<->kernel switches and CPU copies. It counts mmap's mmap() with every
  * transfer and splice as "2" switches; the model counts per system call
  * (mmap once per segment, splice twice), so those two bars differ on purpose.
- * sendfile assumes a NIC without scatter/gather DMA; the native modes are the
+ * sendfile is listed without scatter/gather DMA (1 CPU copy); the chart
+ * follows the run's SG-DMA assumption (0 with it). The native modes are the
  * real calls of the read+write and sendfile rows.
  */
 export const CLASSIC_MODEL: Record<string, { modeSwitches: number; cpuCopies: number }> = {
@@ -37,6 +38,13 @@ export const CLASSIC_MODEL: Record<string, { modeSwitches: number; cpuCopies: nu
   'native-copy': { modeSwitches: 4, cpuCopies: 2 },
   'native-sendfile': { modeSwitches: 2, cpuCopies: 1 },
 };
+
+/** The classic table's CPU copies for a mode: with scatter/gather DMA, sendfile copies nothing on the CPU. */
+function classicCopies(mode: string, sgDma: boolean): number | null {
+  const row = CLASSIC_MODEL[mode];
+  if (!row) return null;
+  return sgDma && (mode === 'sendfile' || mode === 'native-sendfile') ? 0 : row.cpuCopies;
+}
 
 function scenario(r: BenchReport, name: string): ScenarioResult | undefined {
   return r.scenarios.find((s) => s.name === name);
@@ -181,6 +189,7 @@ function accountingChart(r: BenchReport): ChartEntry {
   // One 64 KiB record per fetch is one transfer of one buffer: the unit the classic table counts.
   const cases = pick(scenario(r, 'consume'), { cache: 'warm', sweep: false, recordBytes: 64 * KiB, fetchBytes: 64 * KiB }).filter((c) => readerOf(c) === 'sdk');
   const modes = modesIn(cases);
+  const sgDma = r.broker.sgDma?.enabled === true;
   const per = (m: string, key: string) => {
     const a = cases.find((c) => c.params.mode === m)?.detail?.accountingPerFetch as Record<string, number> | undefined;
     return a?.[key] ?? null;
@@ -196,11 +205,11 @@ function accountingChart(r: BenchReport): ChartEntry {
         { label: 'mode switches (accounting)', values: modes.map((m) => per(m, 'modeSwitches')) },
         { label: 'mode switches (classic table)', values: modes.map((m) => CLASSIC_MODEL[m]?.modeSwitches ?? null) },
         { label: 'CPU copies (accounting)', values: modes.map((m) => per(m, 'cpuCopies')) },
-        { label: 'CPU copies (classic table)', values: modes.map((m) => CLASSIC_MODEL[m]?.cpuCopies ?? null) },
+        { label: 'CPU copies (classic table)', values: modes.map((m) => classicCopies(m, sgDma)) },
       ],
       format: (v) => formatValue(v, 'count'),
     }),
-    caption: 'Record-path counts per Fetch from the CopylessFetch trailer (modelled modes: the model; native modes: the system calls the addon really made, so a 1 MiB slice split into several calls shows more than the table) next to the classic per-transfer table. The table counts mmap() with every transfer and splice as 2 switches; the model counts per system call (mmap once per segment, two splice calls).',
+    caption: `Record-path counts per Fetch from the CopylessFetch trailer (modelled modes: the model; native modes: the system calls the addon really made, so a 1 MiB slice split into several calls shows more than the table) next to the classic per-transfer table. The table counts mmap() with every transfer and splice as 2 switches; the model counts per system call (mmap once per segment, two splice calls). SG-DMA assumption of this run: ${sgDmaLabel(r.broker.sgDma)}; the table's sendfile rows follow it (${sgDma ? '0 CPU copies' : '1 CPU copy'}).`,
   };
 }
 

@@ -150,6 +150,16 @@ describe('SG-DMA assumption, fsyncs and conclusions in the outputs', () => {
     expect(html).not.toMatch(/issue #\d|\(#\d+\)/);
   });
 
+  it('draws the classic table\'s sendfile copies under the run\'s SG-DMA assumption', () => {
+    const chart = (r: ReturnType<typeof sampleReport>) => buildCharts(r).find((c) => c.id === 'copies-vs-model')!;
+    const r = sampleReport();
+    expect(chart(r).svg).toContain('sendfile / CPU copies (classic table): 1<');
+    r.broker.sgDma = sgDma;
+    expect(chart(r).svg).toContain('sendfile / CPU copies (classic table): 0<');
+    expect(chart(r).svg).toContain('native-sendfile / CPU copies (classic table): 0<');
+    expect(chart(r).caption).toContain('SG-DMA assumption of this run: on (detected');
+  });
+
   it('marks unreliable cases in the terminal and HTML tables with the reason', () => {
     const r = sampleReport();
     r.scenarios[1].cases[0].caveats = ['short: measured for 0.10 s (under 0.5 s)'];
