@@ -69,6 +69,13 @@ function perSize(r: BenchReport): string[] {
   return out;
 }
 
+/** "a vs b unit", the unit written once when both figures share it ("1.31 GB/s vs 395 MB/s" otherwise). */
+function pair(a: number, b: number, unit: 'B/s' | 's/GiB'): string {
+  const [x, y] = [formatValue(a, unit), formatValue(b, unit)];
+  const unitOf = (v: string) => v.slice(v.lastIndexOf(' ') + 1);
+  return unitOf(x) === unitOf(y) ? `${x.slice(0, x.lastIndexOf(' '))} vs ${y}` : `${x} vs ${y}`;
+}
+
 /** Where native-copy beats native-sendfile (throughput or broker CPU per GiB), beyond noise. */
 function nativePair(r: BenchReport): string[] {
   const consume = scenario(r, 'consume');
@@ -91,12 +98,12 @@ function nativePair(r: BenchReport): string[] {
     const where = `${formatBytes(Number(copy.params.fetchBytes))} fetches of ${formatBytes(Number(copy.params.recordBytes))} records, ${copy.params.reader === 'wire' ? 'wire' : 'SDK'} consumer`;
     const b = (c: CaseResult, k: string) => c.metrics[k]?.median;
     if (b(copy, 'bytesPerSec')! > b(send, 'bytesPerSec')! && !tied(copy, send, 'bytesPerSec')) {
-      faster.push(`${where}: ${formatValue(b(copy, 'bytesPerSec')!, 'B/s')} vs ${formatValue(b(send, 'bytesPerSec')!, 'B/s')}`.replace(' GB/s vs', ' vs').replace(' MB/s vs', ' vs'));
+      faster.push(`${where}: ${pair(b(copy, 'bytesPerSec')!, b(send, 'bytesPerSec')!, 'B/s')}`);
     }
     const cc = b(copy, 'brokerCpuSecPerGiB');
     const cs = b(send, 'brokerCpuSecPerGiB');
     if (cc !== undefined && cs !== undefined && cc < cs && !tied(copy, send, 'brokerCpuSecPerGiB')) {
-      cheaper.push(`${where}: ${formatValue(cc, 's/GiB').replace(' s/GiB', '')} vs ${formatValue(cs, 's/GiB')}`);
+      cheaper.push(`${where}: ${pair(cc, cs, 's/GiB')}`);
     }
   }
   if (compared === 0) return [];
@@ -137,7 +144,7 @@ function catchUp(r: BenchReport): string[] {
     .map((c) => `${c.params.policy} ${formatValue(c.metrics.latencyMsP99Before.median, 'ms')} -> ${formatValue(c.metrics.latencyMsP99During.median, 'ms')}`);
   const hits = caughtUp.map((c) => c.metrics.hitRatioDuring?.median).filter((v): v is number => v !== undefined);
   let text = `Catch-up: the batching tail consumer's page-cache hit ratio was ${policies.join('; ')}`;
-  if (hits.length) text += `. The caught-up consumer's hit ratio during the replay was at least ${pct(Math.min(...hits))}`;
+  if (hits.length) text += `. The caught-up consumer's hit ratio during the replay ${Math.min(...hits) === 1 ? 'stayed at 100%' : `was at least ${pct(Math.min(...hits))}`}`;
   if (p99.length) text += `; its p99 latency went ${p99.join(', ')}`;
   return [`${text}${caveat([...batching, ...caughtUp])}.`];
 }

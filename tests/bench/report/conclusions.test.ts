@@ -41,10 +41,17 @@ describe('conclusions', () => {
     const copy = consumeCases(r).find((c) => c.id === 'sweep/wire/native-copy/262144')!;
     copy.metrics.bytesPerSec = summarize([1.5e9, 1.45e9, 1.55e9]);
     expect(shows(r).find((l) => l.startsWith('Real system calls'))).toContain('native-copy was faster than native-sendfile in 1 of 8 settings (256 KiB fetches of 15 KiB records, wire consumer: 1.50 vs 1.00 GB/s)');
+    // Figures of different magnitudes keep their own units.
+    consumeCases(r).find((c) => c.id === 'sweep/wire/native-sendfile/4194304')!.metrics.bytesPerSec = summarize([395e6, 390e6, 400e6]);
+    expect(shows(r).find((l) => l.startsWith('Real system calls'))).toContain('4 MiB fetches of 15 KiB records, wire consumer: 1.00 GB/s vs 395 MB/s');
   });
 
   it('reports what the catch-up replay did to the tail consumers\' cache hits, per policy', () => {
     expect(shows().find((l) => l.startsWith('Catch-up'))).toBe("Catch-up: the batching tail consumer's page-cache hit ratio was lru: 100.0% before, 20.0% during the replay; two-list: 100.0% before, 99.0% during the replay.");
+    const r = sampleReport();
+    const catchUp = r.scenarios.find((s) => s.name === 'catch-up')!;
+    catchUp.cases.push({ id: 'lru/caught-up', label: 'x', params: { policy: 'lru', consumer: 'caught-up' }, metrics: { hitRatioDuring: summarize([1]), latencyMsP99Before: summarize([4]), latencyMsP99During: summarize([12]) } });
+    expect(shows(r).find((l) => l.startsWith('Catch-up'))).toMatch(/The caught-up consumer's hit ratio during the replay stayed at 100%; its p99 latency went lru 4\.00 ms -> 12\.0 ms\.$/);
   });
 
   it('says whether the machine was quiet or busy', () => {
