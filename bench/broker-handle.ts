@@ -27,6 +27,8 @@ export interface BrokerHandle {
   cpu(): CpuTimes | null;
   /** Empty the simulated page cache and (child broker with the addon) the OS page cache of the data files. */
   dropCaches(): Promise<CacheDrop>;
+  /** The broker's stats snapshot (CopylessStats: fetch modes, page cache, and on newer brokers sgDma and durability). */
+  stats(): Promise<unknown>;
   /** Reset / read the broker's event-loop delay monitor; null for an external broker. */
   loopDelay(reset?: boolean): Promise<LoopDelay | null>;
   /** Stop the child broker and remove its data dir; an external broker is left running. */
@@ -52,6 +54,7 @@ export async function startChildBroker(options: Params): Promise<BrokerHandle> {
     nativeReason: ready.native.reason,
     cpu: () => processCpu(child.pid),
     dropCaches: () => child.call<CacheDrop>('dropCaches'),
+    stats: () => child.call('stats'),
     loopDelay: (reset = false) => (reset ? child.call('loopDelayReset').then(() => null) : child.call<LoopDelay>('loopDelay')),
     async stop() {
       await child.stop();
@@ -69,6 +72,7 @@ export function externalBroker(
   address: string,
   info: { config?: Record<string, unknown>; fetchModes?: { native?: { available?: boolean; reason?: string | null } } } | null,
   dropSimulated: () => Promise<number>,
+  stats: () => Promise<unknown> = async () => null,
 ): BrokerHandle {
   return {
     kind: 'external',
@@ -78,6 +82,7 @@ export function externalBroker(
     nativeReason: info?.fetchModes?.native?.reason ?? null,
     cpu: () => null,
     dropCaches: async () => ({ simulatedPages: await dropSimulated(), osFiles: 0, osDropped: false }),
+    stats,
     loopDelay: async () => null,
     stop: async () => {},
   };

@@ -7,11 +7,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Child } from './child.ts';
 import { startChildBroker, type BrokerHandle } from './broker-handle.ts';
+import { NO_DURABILITY, durabilityDelta, durabilityOf, durabilitySum, sgDmaOf } from './broker-stats.ts';
 import { fsyncPolicyLabel, machineInfo } from './machine.ts';
 import { externalBrokerHandle } from './sdk.ts';
 import type { Progress } from './progress.ts';
 import { summarizeRuns, type Summary } from './stats.ts';
 import { evaluateTargets } from './targets.ts';
+import { markCaveats } from './reliability.ts';
+import { conclusions } from './report/conclusions.ts';
 import {
   REPORT_SCHEMA,
   type BenchReport,
@@ -85,7 +88,7 @@ export async function measure(
 }
 
 /** Scenario names in the order `all` runs them; `limits` always runs first so ceilings exist. */
-export const SCENARIO_ORDER = ['limits', 'produce', 'consume', 'catch-up', 'latency', 'responsiveness'] as const;
+export const SCENARIO_ORDER = ['limits', 'produce', 'consume', 'catch-up', 'latency', 'responsiveness', 'defaults'] as const;
 
 export async function runBench(scenarios: Scenario[], o: BenchOptions): Promise<BenchReport> {
   const started = Date.now();
@@ -104,6 +107,8 @@ export async function runBench(scenarios: Scenario[], o: BenchOptions): Promise<
   };
   const pool: Child[] = [];
   let firstBroker = true;
+  /** The scenario running now: the brokers it uses add their durability work to it. */
+  let current: ScenarioResult | null = null;
   const runId = started.toString(36);
   const ctx: BenchContext = {
     quick: o.quick,
@@ -113,6 +118,7 @@ export async function runBench(scenarios: Scenario[], o: BenchOptions): Promise<
     progress: o.progress,
     async broker(options) {
       const handle = o.brokerAddress ? await externalBrokerHandle(o.brokerAddress) : await startChildBroker(options);
+      const stats = await handle.stats().catch(() => null);
       if (firstBroker) {
         firstBroker = false;
         Object.assign(brokerUnderTest, {
@@ -120,10 +126,11 @@ export async function runBench(scenarios: Scenario[], o: BenchOptions): Promise<
           fsyncPolicy: fsyncPolicyLabel(handle.config),
           nativeAvailable: handle.nativeAvailable,
           nativeReason: handle.nativeReason,
+          sgDma: sgDmaOf(stats),
           config: handle.config,
         });
       }
-      return handle;
+      return withDurability(handle, durabilityOf(stats), current);
     },
     async clients(count) {
       while (pool.length < count) pool.push(await Child.start(CLIENT_ENTRY, { name: `client ${pool.length + 1}` }));
@@ -133,7 +140,10 @@ export async function runBench(scenarios: Scenario[], o: BenchOptions): Promise<
   };
   const results: ScenarioResult[] = [];
   try {
-    for (const scenario of scenarios) results.push(await runScenario(ctx, scenario));
+    for (const scenario of scenarios) {
+      current = { name: scenario.name, title: scenario.title, durationMs: 0, columns: scenario.columns, cases: [], notes: [] };
+      results.push(await runScenario(ctx, scenario, current));
+    }
   } finally {
     clearInterval(loadSampler);
     o.progress.end();
@@ -151,13 +161,33 @@ export async function runBench(scenarios: Scenario[], o: BenchOptions): Promise<
     ceilings,
     scenarios: results,
     targets: [],
+    conclusions: [],
   };
+  markCaveats(report);
   report.targets = evaluateTargets(report);
+  report.conclusions = conclusions(report);
   return report;
 }
 
-async function runScenario(ctx: BenchContext, scenario: Scenario): Promise<ScenarioResult> {
-  const out: ScenarioResult = { name: scenario.name, title: scenario.title, durationMs: 0, columns: scenario.columns, cases: [], notes: [] };
+/**
+ * The handle, whose stop() first adds the broker's durability work since
+ * `baseline` (its stats when the scenario got it) to the scenario's
+ * `durability`: unknown (null) once one broker of the scenario did not report it.
+ */
+export function withDurability(handle: BrokerHandle, baseline: ReturnType<typeof durabilityOf>, out: ScenarioResult | null): BrokerHandle {
+  return {
+    ...handle,
+    async stop() {
+      if (out !== null) {
+        const now = durabilityOf(await handle.stats().catch(() => null));
+        out.durability = durabilitySum(out.durability === undefined ? NO_DURABILITY : out.durability, durabilityDelta(baseline, now));
+      }
+      await handle.stop();
+    },
+  };
+}
+
+async function runScenario(ctx: BenchContext, scenario: Scenario, out: ScenarioResult): Promise<ScenarioResult> {
   const started = Date.now();
   ctx.progress.begin(scenario.name, scenario.steps(ctx));
   try {

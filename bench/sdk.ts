@@ -11,15 +11,13 @@ export async function externalBrokerHandle(address: string): Promise<BrokerHandl
   await admin.connect();
   try {
     const info = client.isCopyless() ? ((await admin.brokerInfo()) as unknown as Parameters<typeof externalBroker>[1]) : null;
-    return externalBroker(address, info, async () => {
-      const a = client.admin();
-      await a.connect();
-      try {
-        return (await a.dropCaches()).droppedPages;
-      } finally {
-        await a.disconnect();
-      }
-    });
+    const copyless = client.isCopyless();
+    return externalBroker(
+      address,
+      info,
+      () => withAdmin(address, async (a) => (await a.dropCaches()).droppedPages),
+      async () => (copyless ? withAdmin(address, (a) => a.stats()) : null),
+    );
   } finally {
     await admin.disconnect();
   }

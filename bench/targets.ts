@@ -1,11 +1,13 @@
-// The issue's targets, checked against a finished report. Targets live in
-// the benchmark, never in timed tests: a miss is reported with the measured
-// figure and the gap, and the README's closing note explains what limits it.
+// The benchmark's targets (bench/README.md, "Targets"), checked against a
+// finished report. Targets live in the benchmark, never in timed tests: a miss
+// is reported with the measured figure and the gap, and the README's closing
+// note explains what limits it.
 // Cases are found by their parameters, not their ids, so a scenario can add
 // cases without breaking a check.
 
 import type { BenchReport, CaseResult, ParamValue, TargetResult } from './types.ts';
 import { formatValue } from './report/format.ts';
+import { PEER_BEST, PEER_TARGET_MULTIPLE } from './peer-figures.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -30,7 +32,7 @@ function gap(measured: number, target: number): string {
   return `${pct >= 0 ? '+' : ''}${pct.toFixed(0)}%`;
 }
 
-function atLeast(id: string, description: string, c: CaseResult | null, metric: string, target: number, unit: 'rec/s' | '%'): TargetResult {
+function atLeast(id: string, description: string, c: CaseResult | null, metric: string, target: number, unit: 'rec/s' | '%' | 'B/s'): TargetResult {
   const v = c?.metrics[metric]?.median;
   if (v === undefined) return { id, description, status: 'not measured', detail: 'no matching case in this run' };
   const where = c ? ` (${c.label})` : '';
@@ -48,20 +50,25 @@ function producerTarget(r: BenchReport): TargetResult {
 }
 
 function consumerTarget(r: BenchReport): TargetResult {
-  const c = best(cases(r, 'consume', { mode: 'sendfile', cache: 'warm', recordBytes: 100 }), 'recordsPerSec');
+  const c = best(cases(r, 'consume', { mode: 'sendfile', cache: 'warm', recordBytes: 100, reader: 'sdk' }), 'recordsPerSec');
   return atLeast('consume-sendfile-100B', 'One consumer, 100 B records, warm cache, sendfile: >= 2,000,000 rec/s', c, 'recordsPerSec', 2_000_000, 'rec/s');
 }
 
 function ceilingTarget(r: BenchReport): TargetResult {
-  const c = best(cases(r, 'consume', { cache: 'warm', recordBytes: 64 * KiB, fetchBytes: MiB }), 'pctLoopback');
-  return atLeast('consume-64KiB-ceiling', '1 MiB fetches of 64 KiB records, warm, best mode: >= 60% of loopback', c, 'pctLoopback', 60, '%');
+  const c = best(cases(r, 'consume', { cache: 'warm', recordBytes: 64 * KiB, fetchBytes: MiB, reader: 'wire' }), 'pctLoopback');
+  return atLeast('consume-64KiB-ceiling', '1 MiB fetches of 64 KiB records, warm, best mode, wire consumer: >= 60% of the loopback ceiling', c, 'pctLoopback', 60, '%');
+}
+
+function sdkConsumerTarget(r: BenchReport): TargetResult {
+  const c = best(cases(r, 'consume', { cache: 'warm', recordBytes: 64 * KiB, fetchBytes: MiB, reader: 'sdk' }), 'bytesPerSec');
+  return atLeast('consume-64KiB-sdk', '1 MiB fetches of 64 KiB records, warm, best mode, SDK consumer: >= 1.5 GB/s', c, 'bytesPerSec', 1.5e9, 'B/s');
 }
 
 function cpuTarget(r: BenchReport): TargetResult {
   const description = 'sendfile needs less broker CPU per GiB than copy (64 KiB records, 1 MiB fetches, warm)';
   const where = { cache: 'warm', recordBytes: 64 * KiB, fetchBytes: MiB };
-  const send = cases(r, 'consume', { ...where, mode: 'sendfile' })[0]?.metrics.brokerCpuSecPerGiB?.median;
-  const copy = cases(r, 'consume', { ...where, mode: 'copy' })[0]?.metrics.brokerCpuSecPerGiB?.median;
+  const send = cases(r, 'consume', { ...where, mode: 'sendfile', reader: 'sdk' })[0]?.metrics.brokerCpuSecPerGiB?.median;
+  const copy = cases(r, 'consume', { ...where, mode: 'copy', reader: 'sdk' })[0]?.metrics.brokerCpuSecPerGiB?.median;
   if (send === undefined || copy === undefined) {
     return { id: 'cpu-sendfile-vs-copy', description, status: 'not measured', detail: 'needs broker CPU (a child broker) and both modes' };
   }
@@ -106,13 +113,30 @@ function latencyTarget(r: BenchReport): TargetResult {
   };
 }
 
+/** The defaults on the peer workload: at least PEER_TARGET_MULTIPLE times the best peer figure. */
+function peerTarget(phase: 'produce' | 'consume', recordBytes: number): (r: BenchReport) => TargetResult {
+  return (r) => {
+    const best = PEER_BEST[`${phase}/${recordBytes}` as keyof typeof PEER_BEST];
+    const unit = best.unit;
+    const target = best.value * PEER_TARGET_MULTIPLE;
+    const description = `SDK defaults, peer workload, ${phase} ${recordBytes === 100 ? '100 B' : '1 KiB'}: >= ${PEER_TARGET_MULTIPLE}x the best peer (${formatValue(best.value, unit)}, ${best.peer})`;
+    const c = cases(r, 'defaults', { phase, recordBytes })[0] ?? null;
+    return atLeast(`defaults-${phase}-${recordBytes === 100 ? '100B' : '1KiB'}`, description, c, unit === 'rec/s' ? 'recordsPerSec' : 'bytesPerSec', target, unit);
+  };
+}
+
 const TARGETS: Array<[scenario: string, check: (r: BenchReport) => TargetResult]> = [
   ['produce', producerTarget],
   ['consume', consumerTarget],
   ['consume', ceilingTarget],
+  ['consume', sdkConsumerTarget],
   ['consume', cpuTarget],
   ['consume', nativeSweep],
   ['latency', latencyTarget],
+  ['defaults', peerTarget('produce', 100)],
+  ['defaults', peerTarget('consume', 100)],
+  ['defaults', peerTarget('produce', 1024)],
+  ['defaults', peerTarget('consume', 1024)],
 ];
 
 /** The targets whose scenario ran (a `bench produce` run reports only the producer target). */

@@ -14,11 +14,11 @@ export type Params = Record<string, ParamValue>;
 export interface Column {
   key: string;
   label: string;
-  /** Display unit; also picks the formatter: 'rec/s', 'B/s', '%', 's/GiB', 'ms', 'count', 'ratio'. */
+  /** Display unit; also picks the formatter: 'rec/s', 'B/s', '%', 's/GiB', 'ms', 'count', 'ratio', 'x' (a multiple). */
   unit: Unit;
 }
 
-export type Unit = 'rec/s' | 'B/s' | '%' | 's/GiB' | 'ms' | 'count' | 'ratio';
+export type Unit = 'rec/s' | 'B/s' | '%' | 's/GiB' | 'ms' | 'count' | 'ratio' | 'x';
 
 /** A time series for a chart: x in seconds from the start of the case, y in the series' unit. */
 export interface Series {
@@ -39,12 +39,20 @@ export interface CaseResult {
   series?: Series[];
   /** Scenario-specific facts that are not repeated figures (per-fetch accounting, phase boundaries). */
   detail?: Record<string, unknown>;
+  /** Why this case's figures are unreliable (too short, noisy, coarse CPU; see reliability.ts); absent when they are not. */
+  caveats?: string[];
 }
 
 export interface ScenarioResult {
   name: string;
   title: string;
   durationMs: number;
+  /**
+   * The broker's durability counters over the scenario (every broker it
+   * started, or the external one): real fsyncs and what the simulated cache
+   * wrote back. Null when the broker does not report them (an older broker).
+   */
+  durability?: DurabilityCounts | null;
   columns: Column[];
   cases: CaseResult[];
   /** What a reader must know to read the figures (what was modelled, what was skipped and why). */
@@ -66,6 +74,26 @@ export interface MachineInfo {
   loadAverageMax: number;
 }
 
+/** How the broker counts scatter/gather DMA for sendfile, modelled and native alike (stats `sgDma`). */
+export interface SgDmaAssumption {
+  enabled: boolean;
+  /** Where the assumption came from: the --sg-dma flag, detected from the socket's device, or the default. */
+  source: 'flag' | 'detected' | 'default';
+  /** In words, e.g. "loopback interface lo: scatter-gather on". */
+  detail: string;
+}
+
+/** Durability work the broker did (stats `durability`); a scenario reports the difference over its run. */
+export interface DurabilityCounts {
+  /** Real fdatasync calls for log data, whatever the cause (acks=all, flush policy, close, ...). */
+  fsyncs: number;
+  /** Bytes those fsyncs covered (the broker's best estimate). */
+  fsyncBytes: number;
+  /** Pages and bytes the simulated page cache wrote back (bookkeeping of the model). */
+  writeBackPages: number;
+  writeBackBytes: number;
+}
+
 /** The broker a run measured: a child process it started, or an existing one (`--broker`). */
 export interface BrokerUnderTest {
   kind: 'child' | 'external';
@@ -76,6 +104,8 @@ export interface BrokerUnderTest {
   fsyncPolicy: string;
   nativeAvailable: boolean | null;
   nativeReason: string | null;
+  /** The SG-DMA assumption the broker reported (stats `sgDma`); null when it does not report one. */
+  sgDma?: SgDmaAssumption | null;
   /** Broker options the run set or read back (page cache size, policy, segment bytes, ...). */
   config: Params;
 }
@@ -92,7 +122,7 @@ export interface Ceilings {
   rttMsP99: number | null;
 }
 
-/** One of the issue's targets: met, missed (by how much), or not measured in this run. */
+/** One of the benchmark's targets (bench/README.md): met, missed (by how much), or not measured in this run. */
 export interface TargetResult {
   id: string;
   description: string;
@@ -113,4 +143,6 @@ export interface BenchReport {
   ceilings: Ceilings;
   scenarios: ScenarioResult[];
   targets: TargetResult[];
+  /** "What this run shows": sentences computed from the figures (report/conclusions.ts). */
+  conclusions: string[];
 }

@@ -46,7 +46,7 @@ export interface FetchedPartition {
   errorCode: number;
   highWatermark: number;
   logStartOffset: number;
-  /** Records at or after fetchOffset, in offset order; empty until `decodeMessages` (Fetcher.fetch decodes them). */
+  /** Records at or after fetchOffset, in offset order; empty until `decodeMessages` (Fetcher.fetch decodes them; an eachMessage consumer decodes batch by batch instead, see decodeBatchAt). */
   messages: ConsumedMessage[];
   /** The response's `records` bytes, whole batches or not; null after an error. */
   records: Buffer | null;
@@ -54,6 +54,8 @@ export interface FetchedPartition {
   nextOffset: number;
   /** Bytes of the `records` field, whole batches or not. */
   recordsBytes: number;
+  /** Bytes of the whole batches at the start of `records` (what decoding reads; a partial trailing batch is not counted). */
+  wholeBatchBytes: number;
   /**
    * The first batch that could not be decoded (corrupt, or inflating past
    * BATCH_INFLATED_BYTES_MAX), naming its offsets; `messages` then hold the
@@ -186,6 +188,7 @@ export function scanPartition(topic: string, p: PartitionData, fetchOffset: numb
     records: buf,
     nextOffset: fetchOffset,
     recordsBytes: p.records?.length ?? 0,
+    wholeBatchBytes: 0,
   };
   if (buf === null) return f;
   let pos = 0;
@@ -198,6 +201,7 @@ export function scanPartition(topic: string, p: PartitionData, fetchOffset: numb
     f.nextOffset = Math.max(f.nextOffset, batchLastOffset(buf, pos) + 1);
     pos += totalBytes;
   }
+  f.wholeBatchBytes = pos;
   return f;
 }
 
@@ -208,32 +212,47 @@ export function scanPartition(topic: string, p: PartitionData, fetchOffset: numb
  * at it, so what precedes it is delivered and nothing after it is skipped.
  */
 export function decodeMessages(f: FetchedPartition, checkCrcs: boolean): void {
-  const { topic, partition, fetchOffset, messages, records: buf } = f;
-  if (buf === null) return;
-  const o = { checkCrc: checkCrcs };
-  // Only whole batches (scanPartition's walk): they end where nextOffset begins.
-  for (let pos = 0; buf.length - pos >= BATCH_HEADER_BYTES; ) {
-    const totalBytes = batchTotalBytes(buf, pos);
-    if (totalBytes > buf.length - pos) break;
-    if (batchLastOffset(buf, pos) >= fetchOffset && !batchIsControl(buf, pos)) {
-      const before = messages.length;
-      try {
-        readRecordBatch(
-          buf,
-          pos,
-          (offset, timestamp, key, value, headers) => {
-            if (offset >= fetchOffset) messages.push({ topic, partition, offset, timestamp, key, value, headers });
-          },
-          o,
-        );
-      } catch (e) {
-        const failure = batchFailure(buf, pos, e);
-        messages.length = before;
-        f.decodeError = new CopylessError(failure.error.code, `${topic}/${partition}: ${failure.error.message}`, { ...failure.error.details, topic, partition });
-        f.nextOffset = Math.max(fetchOffset, failure.baseOffset);
-        return;
-      }
-    }
-    pos += totalBytes;
-  }
+  for (let pos = 0; pos >= 0; ) pos = decodeBatchAt(f, pos, checkCrcs, f.messages);
 }
+
+/**
+ * Decodes the whole batch at byte `pos` of `f.records` (CRC checked unless
+ * `checkCrcs` is false), appending its records at or after fetchOffset to
+ * `out`; control batches and batches before fetchOffset add nothing. Returns
+ * the position of the next batch, or -1 after the last whole batch or at a
+ * batch that cannot be decoded (see decodeMessages). The unit
+ * of lazy decoding: a consumer decodes one batch at a time as its handler
+ * reaches it, so a fetch's records never all live at once.
+ */
+export function decodeBatchAt(f: FetchedPartition, pos: number, checkCrcs: boolean, out: ConsumedMessage[]): number {
+  const buf = f.records;
+  if (buf === null || buf.length - pos < BATCH_HEADER_BYTES) return -1;
+  const totalBytes = batchTotalBytes(buf, pos);
+  // Only whole batches (scanPartition's walk): they end where nextOffset begins.
+  if (totalBytes > buf.length - pos) return -1;
+  const { topic, partition, fetchOffset } = f;
+  if (batchLastOffset(buf, pos) >= fetchOffset && !batchIsControl(buf, pos)) {
+    const before = out.length;
+    try {
+      readRecordBatch(
+        buf,
+        pos,
+        (offset, timestamp, key, value, headers) => {
+          if (offset >= fetchOffset) out.push({ topic, partition, offset, timestamp, key, value, headers });
+        },
+        checkCrcs ? CHECK_CRC : NO_CRC,
+      );
+    } catch (e) {
+      // Reported alone (f.decodeError), after the records before it; nextOffset stops at it so nothing after it is skipped.
+      out.length = before;
+      const failure = batchFailure(buf, pos, e);
+      f.decodeError = new CopylessError(failure.error.code, `${topic}/${partition}: ${failure.error.message}`, { ...failure.error.details, topic, partition });
+      f.nextOffset = Math.max(fetchOffset, failure.baseOffset);
+      return -1;
+    }
+  }
+  return pos + totalBytes;
+}
+
+const CHECK_CRC = Object.freeze({ checkCrc: true });
+const NO_CRC = Object.freeze({ checkCrc: false });

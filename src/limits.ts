@@ -140,8 +140,16 @@ check(PAGE_CACHE_BYTES_MIN % PAGE_BYTES === 0, 'the page cache holds whole pages
 
 /** Producer: bytes one partition's batch collects before it is sent without waiting for linger (`batchBytes`). */
 export const PRODUCER_BATCH_BYTES_DEFAULT = 256 * KiB;
-/** Producer: how long a non-full batch waits for more records (`lingerMs`); Kafka 4.0's `linger.ms` default. */
-export const PRODUCER_LINGER_MS_DEFAULT = 5;
+/**
+ * Producer: how long a non-full batch waits for more records (`lingerMs`). 0:
+ * a send() call's records are batched together and sent at the end of the
+ * call, so an application that awaits each send() (a window of messages) never
+ * waits for a timer: with 5 ms (Kafka 4.0's `linger.ms`) such a window waited
+ * 5 ms, capping it at 200 windows a second, and a lone record waited too. An
+ * application calling send() once per record at high rates should set it
+ * (e.g. 5) so records of several calls share a batch.
+ */
+export const PRODUCER_LINGER_MS_DEFAULT = 0;
 /** Consumer: most bytes one Fetch response may carry (`maxBytes`); kafkajs's default. */
 export const CONSUMER_FETCH_BYTES_DEFAULT = 10 * MiB;
 /** Consumer: most bytes per partition in one Fetch (`maxBytesPerPartition`); Kafka's `max.partition.fetch.bytes`. */

@@ -32,8 +32,11 @@ export interface ProduceJob {
 export interface ProduceJobResult {
   records: number;
   valueBytes: number;
+  /** The timed span (epoch ms): from the first send to the last acknowledgement; connect and disconnect are outside it. */
   startMs: number;
   endMs: number;
+  /** This client process's CPU time over the span. */
+  cpu: { userSec: number; systemSec: number };
 }
 
 export async function produceJob(job: ProduceJob, emit: (data: unknown) => void): Promise<ProduceJobResult> {
@@ -45,7 +48,9 @@ export async function produceJob(job: ProduceJob, emit: (data: unknown) => void)
     const perChunk = Math.max(1, Math.floor(SEND_CHUNK_BYTES / job.recordBytes));
     const chunk = Array.from({ length: perChunk }, () => (job.partition === undefined ? { value } : { value, partition: job.partition }));
     if (job.startAtMs) await sleep(job.startAtMs - nowMs());
+    const cpuStart = process.cpuUsage();
     const startMs = nowMs();
+    emit({ span: 'start' });
     const deadline = job.durationMs === undefined ? Infinity : startMs + job.durationMs;
     const limit = job.records ?? Infinity;
     const outstanding = new Set<Promise<unknown>>();
@@ -65,7 +70,9 @@ export async function produceJob(job: ProduceJob, emit: (data: unknown) => void)
     await Promise.all(outstanding);
     await producer.flush();
     const endMs = nowMs();
-    return { records: sent, valueBytes: sent * job.recordBytes, startMs, endMs };
+    const cpu = process.cpuUsage(cpuStart);
+    emit({ span: 'end' });
+    return { records: sent, valueBytes: sent * job.recordBytes, startMs, endMs, cpu: { userSec: cpu.user / 1e6, systemSec: cpu.system / 1e6 } };
   } finally {
     await producer.disconnect();
   }

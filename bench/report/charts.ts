@@ -3,8 +3,8 @@
 // run"), so a reader finds the same figures in every report.
 
 import type { BenchReport, CaseResult, ScenarioResult } from '../types.ts';
-import { formatBytes, formatValue } from './format.ts';
-import { renderBarChart, renderLineChart } from './svg.ts';
+import { formatBytes, formatValue, sgDmaLabel } from './format.ts';
+import { type BarSeries, renderBarChart, renderLineChart } from './svg.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -26,7 +26,8 @@ export const MODE_ORDER = ['copy', 'mmap', 'sendfile', 'splice', 'native-copy', 
  * user<->kernel switches and CPU copies. It counts mmap's mmap() with every
  * transfer and splice as "2" switches; the model counts per system call
  * (mmap once per segment, splice twice), so those two bars differ on purpose.
- * sendfile assumes a NIC without scatter/gather DMA; the native modes are the
+ * sendfile is listed without scatter/gather DMA (1 CPU copy); the chart
+ * follows the run's SG-DMA assumption (0 with it). The native modes are the
  * real calls of the read+write and sendfile rows.
  */
 export const CLASSIC_MODEL: Record<string, { modeSwitches: number; cpuCopies: number }> = {
@@ -37,6 +38,13 @@ export const CLASSIC_MODEL: Record<string, { modeSwitches: number; cpuCopies: nu
   'native-copy': { modeSwitches: 4, cpuCopies: 2 },
   'native-sendfile': { modeSwitches: 2, cpuCopies: 1 },
 };
+
+/** The classic table's CPU copies for a mode: with scatter/gather DMA, sendfile copies nothing on the CPU. */
+function classicCopies(mode: string, sgDma: boolean): number | null {
+  const row = CLASSIC_MODEL[mode];
+  if (!row) return null;
+  return sgDma && (mode === 'sendfile' || mode === 'native-sendfile') ? 0 : row.cpuCopies;
+}
 
 function scenario(r: BenchReport, name: string): ScenarioResult | undefined {
   return r.scenarios.find((s) => s.name === name);
@@ -51,54 +59,63 @@ function modesIn(cases: CaseResult[]): string[] {
   return MODE_ORDER.filter((m) => present.has(m));
 }
 
+/** Median, min-max range and unreliable flag of `metric` for each case (null where a case or figure is missing). */
+function barOf(cases: Array<CaseResult | undefined>, metric: string): Pick<BarSeries, 'values' | 'ranges' | 'pale'> {
+  const m = (c: CaseResult | undefined) => c?.metrics[metric];
+  return {
+    values: cases.map((c) => m(c)?.median ?? null),
+    ranges: cases.map((c) => (m(c) ? ([m(c)!.min, m(c)!.max] as [number, number]) : null)),
+    pale: cases.map((c) => Boolean(c?.caveats?.length)),
+  };
+}
+
+const readerOf = (c: CaseResult) => String(c.params.reader ?? 'sdk');
+
 const gbps = (v: number) => `${(v / GB).toFixed(v >= 10 * GB ? 0 : 2)} GB/s`;
 
 function throughputChart(r: BenchReport): ChartEntry {
   const consume = scenario(r, 'consume');
   const warm = pick(consume, { cache: 'warm', sweep: false });
   const modes = modesIn(warm);
-  const combos = [...new Set(warm.map((c) => `${c.params.recordBytes}|${c.params.fetchBytes}`))];
+  const combos = [...new Set(warm.map((c) => `${c.params.recordBytes}|${c.params.fetchBytes}|${readerOf(c)}`))];
   const series = combos.map((combo) => {
     const [rec, fetch] = combo.split('|').map(Number);
-    const find = (m: string) => warm.find((c) => c.params.mode === m && c.params.recordBytes === rec && c.params.fetchBytes === fetch)?.metrics.bytesPerSec;
-    return {
-      label: `${formatBytes(rec)} records, ${formatBytes(fetch)} fetches`,
-      values: modes.map((m) => find(m)?.median ?? null),
-      ranges: modes.map((m) => {
-        const s = find(m);
-        return s ? ([s.min, s.max] as [number, number]) : null;
-      }),
-    };
+    const reader = combo.split('|')[2];
+    const find = (m: string) => warm.find((c) => c.params.mode === m && c.params.recordBytes === rec && c.params.fetchBytes === fetch && readerOf(c) === reader);
+    return { label: `${formatBytes(rec)} records, ${formatBytes(fetch)} fetches, ${reader === 'wire' ? 'wire' : 'SDK'} consumer`, ...barOf(modes.map(find), 'bytesPerSec') };
   });
   const ceiling = r.ceilings.loopbackBytesPerSec;
   return {
     id: 'throughput-per-mode',
     title: 'Consumer throughput per fetch mode (warm cache)',
     svg: renderBarChart({ title: 'Consumer throughput per fetch mode (warm cache)', yLabel: 'GB/s (record bytes)', groups: modes, series, refLines: ceiling ? [{ label: 'loopback ceiling', value: ceiling }] : [], format: gbps }),
-    caption: 'Record bytes delivered to one consumer per second, median of the repeats with min-max whiskers. The dashed line is raw loopback TCP between two Node processes measured in this run: no broker can beat it.',
+    caption: 'Stored bytes of whole record batches delivered to one consumer per second: median of the repeats, whiskers from the lowest to the highest repeat, pale dashed bars flagged unreliable. The SDK consumer decodes every record; the wire consumer only checks CRCs, so its bars show what the broker and loopback can serve. The dashed line is raw loopback TCP between two Node processes measured in this run.',
   };
 }
 
 function cpuChart(r: BenchReport): ChartEntry {
   const consume = scenario(r, 'consume');
-  const cases = pick(consume, { cache: 'warm', sweep: false, recordBytes: 64 * KiB, fetchBytes: MiB });
+  const all = pick(consume, { cache: 'warm', sweep: false, recordBytes: 64 * KiB, fetchBytes: MiB });
+  // The broker's cost per byte, measured where the client does not hold it back: the wire consumer where it ran.
+  const wire = all.filter((c) => readerOf(c) === 'wire');
+  const cases = wire.length > 0 ? wire : all;
   const modes = modesIn(cases);
-  const value = (m: string, key: string) => cases.find((c) => c.params.mode === m)?.metrics[key]?.median ?? null;
+  const find = (m: string) => cases.find((c) => c.params.mode === m);
   return {
     id: 'cpu-per-gib',
     title: 'Broker CPU seconds per GiB served, per fetch mode',
     svg: renderBarChart({
-      title: 'Broker CPU per GiB served (64 KiB records, 1 MiB fetches, warm)',
+      title: `Broker CPU per GiB served (64 KiB records, 1 MiB fetches, warm, ${wire.length > 0 ? 'wire' : 'SDK'} consumer)`,
       yLabel: 'CPU seconds per GiB',
       groups: modes,
       series: [
-        { label: 'user', values: modes.map((m) => value(m, 'brokerUserSecPerGiB')) },
-        { label: 'system', values: modes.map((m) => value(m, 'brokerSysSecPerGiB')) },
-        { label: 'total', values: modes.map((m) => value(m, 'brokerCpuSecPerGiB')) },
+        { label: 'user', ...barOf(modes.map(find), 'brokerUserSecPerGiB') },
+        { label: 'system', ...barOf(modes.map(find), 'brokerSysSecPerGiB') },
+        { label: 'total', ...barOf(modes.map(find), 'brokerCpuSecPerGiB') },
       ],
       format: (v) => `${v.toFixed(2)} s`,
     }),
-    caption: 'CPU time of the broker process (utime and stime from /proc/<pid>/stat) divided by the GiB it served. Lower is better; it is what a mode costs per byte, independent of how fast the client reads.',
+    caption: 'CPU time of the broker process (utime and stime from /proc/<pid>/stat, 10 ms ticks) divided by the GiB it served, over the same span as the throughput: median with min-max whiskers. Lower is better; it is what a mode costs per byte. mmap, sendfile and splice (modelled) run the same code, so their bars differ by noise only.',
   };
 }
 
@@ -106,13 +123,15 @@ function sweepCharts(r: BenchReport): ChartEntry[] {
   const sweep = pick(scenario(r, 'consume'), { sweep: true });
   const modes = modesIn(sweep);
   const line = (key: string) =>
-    modes.map((m) => ({
-      label: m,
-      points: sweep
-        .filter((c) => c.params.mode === m && c.metrics[key])
-        .map((c) => [Number(c.params.fetchBytes), c.metrics[key].median] as [number, number])
-        .sort((a, b) => a[0] - b[0]),
-    }));
+    modes.map((m) => {
+      const cases = sweep.filter((c) => c.params.mode === m && c.metrics[key]).sort((a, b) => Number(a.params.fetchBytes) - Number(b.params.fetchBytes));
+      return {
+        label: m,
+        points: cases.map((c) => [Number(c.params.fetchBytes), c.metrics[key].median] as [number, number]),
+        ranges: cases.map((c) => [c.metrics[key].min, c.metrics[key].max] as [number, number]),
+        pale: cases.map((c) => Boolean(c.caveats?.length)),
+      };
+    });
   const sizeLabel = (v: number) => formatBytes(v);
   return [
     {
@@ -145,7 +164,7 @@ function latencyChart(r: BenchReport): ChartEntry {
       title: 'End-to-end latency by offered rate (coordinated-omission corrected)',
       yLabel: 'milliseconds',
       groups: cases.map((c) => c.label),
-      series: keys.map(([key, label]) => ({ label, values: cases.map((c) => c.metrics[key]?.median ?? null) })),
+      series: keys.map(([key, label]) => ({ label, ...barOf(cases, key) })),
       refLines: cases.length ? [{ label: 'target p99', value: 5 }] : [],
       format: (v) => `${+v.toPrecision(2)} ms`,
       logY: true,
@@ -168,8 +187,9 @@ function catchUpChart(r: BenchReport): ChartEntry {
 
 function accountingChart(r: BenchReport): ChartEntry {
   // One 64 KiB record per fetch is one transfer of one buffer: the unit the classic table counts.
-  const cases = pick(scenario(r, 'consume'), { cache: 'warm', sweep: false, recordBytes: 64 * KiB, fetchBytes: 64 * KiB });
+  const cases = pick(scenario(r, 'consume'), { cache: 'warm', sweep: false, recordBytes: 64 * KiB, fetchBytes: 64 * KiB }).filter((c) => readerOf(c) === 'sdk');
   const modes = modesIn(cases);
+  const sgDma = r.broker.sgDma?.enabled === true;
   const per = (m: string, key: string) => {
     const a = cases.find((c) => c.params.mode === m)?.detail?.accountingPerFetch as Record<string, number> | undefined;
     return a?.[key] ?? null;
@@ -185,11 +205,11 @@ function accountingChart(r: BenchReport): ChartEntry {
         { label: 'mode switches (accounting)', values: modes.map((m) => per(m, 'modeSwitches')) },
         { label: 'mode switches (classic table)', values: modes.map((m) => CLASSIC_MODEL[m]?.modeSwitches ?? null) },
         { label: 'CPU copies (accounting)', values: modes.map((m) => per(m, 'cpuCopies')) },
-        { label: 'CPU copies (classic table)', values: modes.map((m) => CLASSIC_MODEL[m]?.cpuCopies ?? null) },
+        { label: 'CPU copies (classic table)', values: modes.map((m) => classicCopies(m, sgDma)) },
       ],
       format: (v) => formatValue(v, 'count'),
     }),
-    caption: 'Record-path counts per Fetch from the CopylessFetch trailer (modelled modes: the model; native modes: the system calls the addon really made, so a 1 MiB slice split into several calls shows more than the table) next to the classic per-transfer table. The table counts mmap() with every transfer and splice as 2 switches; the model counts per system call (mmap once per segment, two splice calls).',
+    caption: `Record-path counts per Fetch from the CopylessFetch trailer (modelled modes: the model; native modes: the system calls the addon really made, so a 1 MiB slice split into several calls shows more than the table) next to the classic per-transfer table. The table counts mmap() with every transfer and splice as 2 switches; the model counts per system call (mmap once per segment, two splice calls). SG-DMA assumption of this run: ${sgDmaLabel(r.broker.sgDma)}; the table's sendfile rows follow it (${sgDma ? '0 CPU copies' : '1 CPU copy'}).`,
   };
 }
 
@@ -202,13 +222,7 @@ function produceChart(r: BenchReport): ChartEntry {
       title: 'Producer throughput (records per second)',
       yLabel: 'records/s',
       groups: cases.map((c) => c.id),
-      series: [
-        {
-          label: 'records/s',
-          values: cases.map((c) => c.metrics.recordsPerSec?.median ?? null),
-          ranges: cases.map((c) => (c.metrics.recordsPerSec ? [c.metrics.recordsPerSec.min, c.metrics.recordsPerSec.max] : null)),
-        },
-      ],
+      series: [{ label: 'records/s', ...barOf(cases, 'recordsPerSec') }],
       refLines: cases.length ? [{ label: 'target (1 producer, 100 B, acks=1)', value: 1_000_000 }] : [],
       logY: true,
     }),

@@ -1,9 +1,9 @@
 // Number formatting shared by the terminal table and the HTML report. Rates
-// use decimal prefixes (GB/s = 10^9 bytes per second, as network and the
-// issue's reference figures do); CPU cost is per binary GiB served.
+// use decimal prefixes (GB/s = 10^9 bytes per second, as network figures
+// are quoted); CPU cost is per binary GiB served.
 
 import type { Summary } from '../stats.ts';
-import type { Unit } from '../types.ts';
+import type { DurabilityCounts, SgDmaAssumption, Unit } from '../types.ts';
 
 const SI: Array<[number, string]> = [
   [1e9, 'G'],
@@ -42,6 +42,8 @@ export function formatValue(value: number, unit: Unit): string {
       return `${precise(value, 3)} ms`;
     case 'count':
       return Number.isInteger(value) ? String(value) : precise(value, 3);
+    case 'x':
+      return `${precise(value, 3)}x`;
   }
 }
 
@@ -63,3 +65,25 @@ export function formatBytes(bytes: number): string {
   }
   return `${v} ${units[i]}`;
 }
+
+/** The SG-DMA assumption in words, or n/a when the broker does not report one. */
+export function sgDmaLabel(a: SgDmaAssumption | null | undefined): string {
+  if (!a) return 'n/a (the broker does not report it)';
+  const copies = a.enabled ? '0 CPU copies (the NIC gathers straight from the page cache)' : '1 CPU copy (page cache to socket buffer)';
+  return `${a.enabled ? 'on' : 'off'} (${a.source}${a.detail ? `: ${a.detail}` : ''}); sendfile counts ${copies}, modelled and native alike`;
+}
+
+/** A scenario's real fsyncs and simulated write-back in words; n/a when the broker does not report them. */
+export function durabilityLabel(d: DurabilityCounts | null | undefined): string {
+  if (d === undefined) return 'no broker';
+  if (d === null) return 'fsyncs n/a (the broker does not report them)';
+  const fsyncs = `${d.fsyncs.toLocaleString('en-US')} fsync${d.fsyncs === 1 ? '' : 's'}${d.fsyncs > 0 ? ` covering ${si(d.fsyncBytes)}B` : ''}`;
+  return `${fsyncs}; simulated write-back ${d.writeBackPages.toLocaleString('en-US')} pages`;
+}
+
+/**
+ * Modelled versus real, for the first screen of every report: what a figure
+ * of each kind of mode is made of.
+ */
+export const MODELLED_VS_REAL =
+  'Modelled modes (copy, mmap, sendfile, splice) serve from the broker\'s simulated page cache and COUNT what the kernel would do (system calls, copies, faults); they are not kernel zero-copy. copy really copies each response in user space; mmap, sendfile and splice run one identical code path that writes views of the cached pages, so among those three only the counts differ: their throughput and CPU differ by noise alone. Real modes (native-copy, native-sendfile) make real pread(2)+write(2) or sendfile(2) calls through the native addon on the OS page cache: their CPU and counts are real kernel work. Compare copy with the view modes, and native-copy with native-sendfile.';

@@ -3,7 +3,7 @@
 
 import type { BrokerHandle } from '../broker-handle.ts';
 import type { Child } from '../child.ts';
-import type { ConsumeJob, ConsumeJobResult } from '../jobs/consume.ts';
+import type { ConsumeJob, ConsumeJobResult, SpanEvent } from '../jobs/consume.ts';
 import type { ProduceJob, ProduceJobResult } from '../jobs/produce.ts';
 import { cpuDelta, processCpu, type CpuTimes } from '../proc-stat.ts';
 import type { BenchContext } from '../runner.ts';
@@ -40,28 +40,66 @@ export function cpuMark(broker: BrokerHandle, clients: Child[]): CpuMark {
  * percentage of one core (client: the busiest client process).
  */
 export function cpuFigures(before: CpuMark, after: CpuMark, bytes: number, busySeconds?: number): Record<string, number> {
+  const clients = before.clients.map((c, i) => cpuDelta(c, after.clients[i])).filter((c): c is CpuTimes => c !== null);
+  return spanCpuFigures({ broker: cpuDelta(before.broker, after.broker), clients }, bytes, busySeconds ?? (after.atMs - before.atMs) / 1000);
+}
+
+/** CPU time spent over one timed span: the broker's (null when not measurable) and each client process's. */
+export interface SpanCpu {
+  broker: CpuTimes | null;
+  clients: CpuTimes[];
+}
+
+/** cpuFigures from CPU times already taken over the `seconds` of the span that moved `bytes`. */
+export function spanCpuFigures(cpu: SpanCpu, bytes: number, seconds: number): Record<string, number> {
   const out: Record<string, number> = {};
-  // Idle time inside the marks (a synchronised start) costs no CPU, so the busy span is the fair denominator.
-  const seconds = busySeconds ?? (after.atMs - before.atMs) / 1000;
-  const b = cpuDelta(before.broker, after.broker);
+  const b = cpu.broker;
   if (b && bytes > 0) {
     const gib = bytes / GiB;
     out.brokerUserSecPerGiB = b.userSec / gib;
     out.brokerSysSecPerGiB = b.systemSec / gib;
     out.brokerCpuSecPerGiB = (b.userSec + b.systemSec) / gib;
   }
+  if (b) out.brokerCpuSec = b.userSec + b.systemSec;
   if (b && seconds > 0) out.brokerCpuPct = ((b.userSec + b.systemSec) / seconds) * 100;
-  const clients = before.clients.map((c, i) => cpuDelta(c, after.clients[i])).filter((c): c is CpuTimes => c !== null);
-  if (clients.length > 0 && seconds > 0) out.clientCpuPct = (Math.max(...clients.map((c) => c.userSec + c.systemSec)) / seconds) * 100;
+  if (cpu.clients.length > 0 && seconds > 0) out.clientCpuPct = (Math.max(...cpu.clients.map((c) => c.userSec + c.systemSec)) / seconds) * 100;
   return out;
 }
 
-export function produce(client: Child, job: ProduceJob): Promise<ProduceJobResult> {
-  return client.call<ProduceJobResult>('produce', job);
+/** A job result that carries its own timed span and its process's CPU over it. */
+export interface SpannedResult {
+  startMs: number;
+  endMs: number;
+  cpu: CpuTimes;
 }
 
-export function consume(client: Child, job: ConsumeJob): Promise<ConsumeJobResult> {
-  return client.call<ConsumeJobResult>('consume', job);
+/**
+ * Runs jobs that each emit a SpanEvent at the start and the end of their
+ * timed span, and reads the broker's CPU when the first span starts and when
+ * the last one ends: broker CPU, client CPU (each job's own) and time then
+ * cover the same span, without connect, topic lookup or disconnect.
+ */
+export async function spanned<R extends SpannedResult>(broker: BrokerHandle, jobs: Array<(onEvent: (e: SpanEvent) => void) => Promise<R>>): Promise<{ results: R[]; cpu: SpanCpu }> {
+  let started = 0;
+  let ended = 0;
+  let first: CpuTimes | null = null;
+  let last: CpuTimes | null = null;
+  const onEvent = (e: SpanEvent) => {
+    if (e?.span === 'start' && started++ === 0) first = broker.cpu();
+    if (e?.span === 'end' && ++ended === jobs.length) last = broker.cpu();
+  };
+  const results = await Promise.all(jobs.map((job) => job(onEvent)));
+  // A job that never emitted (an empty read) leaves the marks unset: no broker figure rather than a wrong one.
+  const brokerCpu = started === jobs.length && ended === jobs.length ? cpuDelta(first, last) : null;
+  return { results, cpu: { broker: brokerCpu, clients: results.map((r) => r.cpu) } };
+}
+
+export function produce(client: Child, job: ProduceJob, onEvent?: (e: SpanEvent) => void): Promise<ProduceJobResult> {
+  return client.call<ProduceJobResult>('produce', job, onEvent as ((data: unknown) => void) | undefined);
+}
+
+export function consume(client: Child, job: ConsumeJob, onEvent?: (e: SpanEvent) => void): Promise<ConsumeJobResult> {
+  return client.call<ConsumeJobResult>('consume', job, onEvent as ((data: unknown) => void) | undefined);
 }
 
 export function sizeLabel(bytes: number): string {

@@ -7,5 +7,8 @@ import { consumeScenario } from './consume.ts';
 import { catchUpScenario } from './catch-up.ts';
 import { latencyScenario } from './latency.ts';
 import { responsivenessScenario } from './responsiveness.ts';
+import { defaultsScenario } from './defaults.ts';
 
-export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([limitsScenario, produceScenario, consumeScenario, catchUpScenario, latencyScenario, responsivenessScenario].map((s) => [s.name, s]));
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
+  [limitsScenario, produceScenario, consumeScenario, catchUpScenario, latencyScenario, responsivenessScenario, defaultsScenario].map((s) => [s.name, s]),
+);

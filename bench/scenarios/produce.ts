@@ -12,9 +12,10 @@ import { PRODUCER_BATCH_BYTES_DEFAULT, PRODUCER_LINGER_MS_DEFAULT } from '../../
 import type { ProduceJobResult } from '../jobs/produce.ts';
 import { nowMs } from '../jobs/clock.ts';
 import { measure, type BenchContext, type Scenario } from '../runner.ts';
+import { durabilityDelta, durabilityOf } from '../broker-stats.ts';
 import { createTopic, deleteTopic } from '../sdk.ts';
 import type { ScenarioResult } from '../types.ts';
-import { KiB, cpuFigures, cpuMark, produce, sizeLabel, withBroker } from './common.ts';
+import { KiB, produce, sizeLabel, spanCpuFigures, spanned, withBroker } from './common.ts';
 
 /** Producers of the multi-producer cases: one per core of a 2-core machine; more would only time-slice. */
 const PRODUCERS_N = 2;
@@ -48,10 +49,11 @@ async function run(ctx: BenchContext, out: ScenarioResult): Promise<void> {
         const topic = ctx.topic(`produce-${topicIndex++}`);
         await createTopic(broker.address, topic, c.producers);
         const used = clients.slice(0, c.producers);
+        const durabilityBefore = durabilityOf(await broker.stats().catch(() => null));
         const startAtMs = nowMs() + START_LEAD_MS;
-        const before = cpuMark(broker, used);
-        const results = await Promise.all(
-          used.map((client, partition) =>
+        const { results, cpu } = await spanned(
+          broker,
+          used.map((client, partition) => (onEvent) =>
             produce(client, {
               address: broker.address,
               topic,
@@ -62,13 +64,14 @@ async function run(ctx: BenchContext, out: ScenarioResult): Promise<void> {
               batchBytes: PRODUCER_BATCH_BYTES_DEFAULT,
               durationMs,
               startAtMs,
-            }),
+            }, onEvent),
           ),
         );
-        const after = cpuMark(broker, used);
+        // Before the topic is deleted: a delete may close (and fsync) its segments.
+        const durability = durabilityDelta(durabilityBefore, durabilityOf(await broker.stats().catch(() => null)));
         await deleteTopic(broker.address, topic); // keeps the run's disk use to one case's log
         const figures = rates(results);
-        return { ...figures, ...cpuFigures(before, after, sum(results, 'valueBytes'), figures.seconds) };
+        return { ...figures, ...(durability ? { fsyncs: durability.fsyncs } : {}), ...spanCpuFigures(cpu, sum(results, 'valueBytes'), figures.spanSec) };
       });
       out.cases.push({
         id,
@@ -88,7 +91,7 @@ async function run(ctx: BenchContext, out: ScenarioResult): Promise<void> {
     }
   });
   out.notes.push(
-    `Each producer is a separate client process using the SDK with batchBytes=${PRODUCER_BATCH_BYTES_DEFAULT / KiB} KiB and lingerMs=${PRODUCER_LINGER_MS_DEFAULT}; ${PRODUCERS_N}-producer cases write one partition each. Throughput counts value bytes; acks=0 counts records written to the socket.`,
+    `Each producer is a separate client process using the SDK with batchBytes=${PRODUCER_BATCH_BYTES_DEFAULT / KiB} KiB and lingerMs=${PRODUCER_LINGER_MS_DEFAULT}; ${PRODUCERS_N}-producer cases write one partition each. Throughput counts value bytes; acks=0 counts records written to the socket. fsyncs: the real fdatasync calls the broker counted during the case (its stats), n/a ("-") when it does not count them.`,
   );
 }
 
@@ -99,7 +102,7 @@ function sum(results: ProduceJobResult[], key: 'records' | 'valueBytes'): number
 /** Aggregate rate: all records over the span from the first start to the last acknowledgement. */
 function rates(results: ProduceJobResult[]): Record<string, number> {
   const seconds = (Math.max(...results.map((r) => r.endMs)) - Math.min(...results.map((r) => r.startMs))) / 1000;
-  return { recordsPerSec: sum(results, 'records') / seconds, bytesPerSec: sum(results, 'valueBytes') / seconds, seconds };
+  return { recordsPerSec: sum(results, 'records') / seconds, bytesPerSec: sum(results, 'valueBytes') / seconds, spanSec: seconds };
 }
 
 export const produceScenario: Scenario = {
@@ -112,6 +115,7 @@ export const produceScenario: Scenario = {
     { key: 'brokerCpuSecPerGiB', label: 'broker CPU/GiB', unit: 's/GiB' },
     { key: 'brokerCpuPct', label: 'broker CPU', unit: '%' },
     { key: 'clientCpuPct', label: 'client CPU', unit: '%' },
+    { key: 'fsyncs', label: 'fsyncs', unit: 'count' },
   ],
   steps: (ctx) => cases(ctx.quick).length * ctx.repeats,
   run,

@@ -9,7 +9,7 @@ const quiet = { write() {} };
 describe('parseBenchArgs', () => {
   it('runs every scenario three times by default, limits first', () => {
     const o = parseBenchArgs([], quiet);
-    expect(o.scenarios.map((s) => s.name)).toEqual(['limits', 'produce', 'consume', 'catch-up', 'latency', 'responsiveness']);
+    expect(o.scenarios.map((s) => s.name)).toEqual(['limits', 'produce', 'consume', 'catch-up', 'latency', 'responsiveness', 'defaults']);
     expect(o).toMatchObject({ quick: false, repeats: 3, broker: null, json: null, report: null, progress: true });
   });
 

@@ -43,11 +43,13 @@ describe('decodePartition', () => {
       const f = decodePartition('t', partition(whole.subarray(0, cut)), 10);
       expect(f.messages.map((m) => m.offset)).toEqual([10, 11, 12]);
       expect(f.nextOffset).toBe(13);
+      expect(f.wholeBatchBytes).toBe(first.length);
     }
     const nothing = decodePartition('t', partition(first.subarray(0, 30)), 10);
     expect(nothing.messages).toEqual([]);
     expect(nothing.nextOffset).toBe(10);
     expect(nothing.recordsBytes).toBe(30);
+    expect(nothing.wholeBatchBytes).toBe(0);
   });
 
   it('returns no messages for an error or null records', () => {

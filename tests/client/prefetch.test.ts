@@ -15,6 +15,7 @@ function fetched(partition: number, o: Partial<FetchedPartition>): FetchedPartit
     records: null,
     nextOffset: 0,
     recordsBytes: 0,
+    wholeBatchBytes: 0,
     ...o,
   };
 }
