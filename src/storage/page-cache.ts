@@ -77,6 +77,20 @@ export interface PageCacheOptions {
 /** Bits of one entry of pageStates(): what the cache holds for one page of a file. */
 export const PageState = { RESIDENT: 1, DIRTY: 2, ACTIVE: 4, PINNED: 8 } as const;
 
+/** What snapshotFrames() returns (see there). */
+export interface FrameSnapshot {
+  /** Frames described: the arena's allocated frames; the rest of the capacity was never used and is free. */
+  frames: number;
+  /** Per frame: the page-cache file id of the page it holds, -1 when the frame holds no page (free, or orphaned until its last unpin). */
+  fileIds: Int32Array;
+  /** Per frame: the page index in that file (-1 with fileId -1). */
+  pageIndexes: Int32Array;
+  /** Per frame: PageState bits, 0 when it holds no page. */
+  states: Uint8Array;
+  /** Files with an open read-ahead window: pages [startPage, startPage + pages), the PG_readahead marker at startPage + pages - asyncPages. */
+  readAhead: Array<{ fileId: number; startPage: number; pages: number; asyncPages: number }>;
+}
+
 export interface PinHandle {
   readonly pages: number;
 }
@@ -897,6 +911,41 @@ export class PageCache {
       ...c,
       lastWriteBackError: this.lastWriteBackError,
     };
+  }
+
+  /**
+   * Every frame's page and state, and every open read-ahead window, for a heat
+   * map of the whole cache (the dashboard, twice a second). O(allocated frames)
+   * however many files and pages are registered, where pageStates() per file
+   * would be O(file pages). Read-only; `reuse` lends last call's arrays back.
+   */
+  snapshotFrames(reuse?: FrameSnapshot): FrameSnapshot {
+    const a = this.arena;
+    const n = a.allocatedFrames;
+    const fits = reuse !== undefined && reuse.fileIds.length >= n;
+    const out: FrameSnapshot = fits
+      ? { ...reuse, frames: n, readAhead: [] }
+      : { frames: n, fileIds: new Int32Array(n), pageIndexes: new Int32Array(n), states: new Uint8Array(n), readAhead: [] };
+    for (let f = 0; f < n; f++) {
+      const list = a.list[f];
+      if (list !== List.INACTIVE && list !== List.ACTIVE) {
+        out.fileIds[f] = -1;
+        out.pageIndexes[f] = -1;
+        out.states[f] = 0;
+        continue;
+      }
+      let s: number = PageState.RESIDENT;
+      if (a.flags[f] & Flag.DIRTY) s |= PageState.DIRTY;
+      if (list === List.ACTIVE) s |= PageState.ACTIVE;
+      if (a.pins[f] > 0) s |= PageState.PINNED;
+      out.fileIds[f] = a.fileId[f];
+      out.pageIndexes[f] = a.pageIndex[f];
+      out.states[f] = s;
+    }
+    for (const file of this.files.values()) {
+      if (file.ra.size > 0) out.readAhead.push({ fileId: file.id, startPage: file.ra.start, pages: file.ra.size, asyncPages: file.ra.asyncSize });
+    }
+    return out;
   }
 
   /** Our own invariants, checked by the model tests after every operation (O(capacity)). */
