@@ -19,6 +19,7 @@ import { MetaStore, type TopicRecord } from './meta-store.ts';
 import { native, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
+import { BrokerActivity } from './dashboard/activity.ts';
 
 const MiB = 1024 * 1024;
 export const BROKER_VERSION = '0.1.0';
@@ -66,7 +67,15 @@ export interface TopicDescription {
     logEndOffset: number;
     sizeBytes: number;
     residentPages: number;
-    segments: Array<{ baseOffset: number; sizeBytes: number; residentPages: number; dirtyPages: number; active: boolean }>;
+    segments: Array<{
+      baseOffset: number;
+      sizeBytes: number;
+      residentPages: number;
+      dirtyPages: number;
+      active: boolean;
+      indexEntries: number;
+      timeIndexEntries: number;
+    }>;
   }>;
   config: Partial<LogConfig>;
 }
@@ -107,6 +116,8 @@ export class Broker extends EventEmitter {
   readonly meta: MetaStore;
   readonly fetchModel: FetchModel;
   readonly fetchStats = new FetchStats();
+  /** Connections, last fetches and per-topic counters, for the dashboard (broker/dashboard). */
+  readonly activity: BrokerActivity;
   readonly startedAt = Date.now();
   telemetry: Telemetry = NO_TELEMETRY;
   /** The consumer-group coordinator (broker/groups), attached by server.ts. */
@@ -143,6 +154,15 @@ export class Broker extends EventEmitter {
     this.logs = new LogManager({ dataDir: config.dataDir, pageCache: this.pageCache, defaults: this.logDefaults, logger });
     this.meta = new MetaStore(config.dataDir);
     this.fetchModel = new FetchModel(this.pageCache);
+    this.activity = new BrokerActivity((topic, partition) => this.recordsPerByte(topic, partition));
+    this.on('append', (topic: string, _partition: number, r: AppendResult) => this.activity.produced(topic, r.records, r.bytes));
+    this.on('topics-changed', () => this.activity.prune((topic) => this.topics.has(topic)));
+  }
+
+  /** A partition's records per stored byte (0 when empty or gone): estimates the records of a native fetch. */
+  private recordsPerByte(topic: string, partition: number): number {
+    const log = this.topics.get(topic)?.logs[partition];
+    return log && log.sizeBytes > 0 ? (log.logEndOffset - log.logStartOffset) / log.sizeBytes : 0;
   }
 
   /** Open (and recover) every known partition, then start the flusher and retention timers. */
@@ -285,6 +305,8 @@ export class Broker extends EventEmitter {
               residentPages: s.residentPages,
               dirtyPages: s.dirtyPages,
               active: s.active,
+              indexEntries: s.indexEntries,
+              timeIndexEntries: s.timeIndexEntries,
             })),
           };
         }),
@@ -408,8 +430,10 @@ export class Broker extends EventEmitter {
    * fetch-serving.ts): views or a copy, counted by the model, or native file
    * ranges counted from the real system calls once sent.
    */
-  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): ServedRecords {
-    return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.config.sgDma });
+  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean; connection?: number } = {}): ServedRecords {
+    const sgDma = o.sgDma ?? this.config.sgDma;
+    const served = serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma });
+    return this.activity.watch(result, served, { connection: o.connection ?? null, sgDma });
   }
 
   /** Count a native fetch from the addon's real system-call counts. */

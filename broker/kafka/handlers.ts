@@ -153,7 +153,7 @@ async function serveFetch(ctx: RequestContext, req: any, withAccounting: boolean
   const result = await ctx.broker.fetch(fetchSpec(req), ctx.conn.signal);
   let served: ServedRecords;
   try {
-    served = ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });
+    served = ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma, connection: ctx.conn.id });
   } catch (e) {
     // e.g. PAGE_CACHE_EXHAUSTED: every partition that had data reports the error; the client retries.
     ctx.logger.warn({ err: toCopylessError(e).message }, 'fetch could not be served');
