@@ -219,12 +219,18 @@ export function encodePageMapFrame(cells: Uint8Array, previous: Uint8Array | nul
   view.setUint16(RESERVED_OFFSET, 0, true);
   view.setUint32(SEQ_OFFSET, seq >>> 0, true);
   view.setUint32(CELLS_OFFSET, cells.length, true);
+  // A delta is the RLE of cells XOR previous: unchanged cells become one long run of zeros.
+  let values = cells;
+  if (delta) {
+    values = new Uint8Array(cells.length);
+    for (let c = 0; c < cells.length; c++) values[c] = cells[c] ^ previous![c];
+  }
   let at = PAGE_MAP_HEADER_BYTES;
   let i = 0;
-  while (i < cells.length) {
-    const value = delta ? cells[i] ^ previous![i] : cells[i];
+  while (i < values.length) {
+    const value = values[i];
     let run = 1;
-    while (i + run < cells.length && (delta ? cells[i + run] ^ previous![i + run] : cells[i + run]) === value) run++;
+    while (i + run < values.length && values[i + run] === value) run++;
     out[at++] = value;
     for (let n = run; ; ) {
       if (n < 0x80) {

@@ -149,15 +149,18 @@ function fillCells(slots: FileSlot[], frames: FrameSnapshot, pagesPerCell: numbe
   const slotOf = new Int32Array(maxId + 1).fill(-1);
   slots.forEach((s, i) => (slotOf[s.fileId] = i));
   const shift = Math.log2(pagesPerCell);
+  const { fileIds, pageIndexes, states } = frames;
   for (let f = 0; f < frames.frames; f++) {
-    const id = frames.fileIds[f];
-    if (id < 0 || id > maxId || slotOf[id] < 0) continue;
-    const s = slots[slotOf[id]];
-    const page = frames.pageIndexes[f];
+    const id = fileIds[f];
+    if (id < 0 || id > maxId) continue;
+    const slot = slotOf[id];
+    if (slot < 0) continue;
+    const s = slots[slot];
+    const page = pageIndexes[f];
     const local = page >>> shift;
     if (local >= s.file.cells) continue;
     const cell = s.firstCell + local;
-    const code = pageStateCode(frames.states[f], page, s.writeBackPages);
+    const code = pageStateCode(states[f], page, s.writeBackPages);
     if (code > codes[cell]) codes[cell] = code;
     if (resident) resident[cell]++;
   }

@@ -920,32 +920,33 @@ export class PageCache {
    * would be O(file pages). Read-only; `reuse` lends last call's arrays back.
    */
   snapshotFrames(reuse?: FrameSnapshot): FrameSnapshot {
-    const a = this.arena;
-    const n = a.allocatedFrames;
+    const { list, flags, pins, fileId, pageIndex, allocatedFrames: n } = this.arena;
     const fits = reuse !== undefined && reuse.fileIds.length >= n;
-    const out: FrameSnapshot = fits
-      ? { ...reuse, frames: n, readAhead: [] }
-      : { frames: n, fileIds: new Int32Array(n), pageIndexes: new Int32Array(n), states: new Uint8Array(n), readAhead: [] };
+    const fileIds = fits ? reuse.fileIds : new Int32Array(n);
+    const pageIndexes = fits ? reuse.pageIndexes : new Int32Array(n);
+    const states = fits ? reuse.states : new Uint8Array(n);
+    // Locals, not this.arena's fields, in the loop: 65,536 frames twice a second.
     for (let f = 0; f < n; f++) {
-      const list = a.list[f];
-      if (list !== List.INACTIVE && list !== List.ACTIVE) {
-        out.fileIds[f] = -1;
-        out.pageIndexes[f] = -1;
-        out.states[f] = 0;
+      const l = list[f];
+      if (l !== List.INACTIVE && l !== List.ACTIVE) {
+        fileIds[f] = -1;
+        pageIndexes[f] = -1;
+        states[f] = 0;
         continue;
       }
-      let s: number = PageState.RESIDENT;
-      if (a.flags[f] & Flag.DIRTY) s |= PageState.DIRTY;
-      if (list === List.ACTIVE) s |= PageState.ACTIVE;
-      if (a.pins[f] > 0) s |= PageState.PINNED;
-      out.fileIds[f] = a.fileId[f];
-      out.pageIndexes[f] = a.pageIndex[f];
-      out.states[f] = s;
+      states[f] =
+        PageState.RESIDENT |
+        (flags[f] & Flag.DIRTY ? PageState.DIRTY : 0) |
+        (l === List.ACTIVE ? PageState.ACTIVE : 0) |
+        (pins[f] > 0 ? PageState.PINNED : 0);
+      fileIds[f] = fileId[f];
+      pageIndexes[f] = pageIndex[f];
     }
+    const readAhead: FrameSnapshot['readAhead'] = [];
     for (const file of this.files.values()) {
-      if (file.ra.size > 0) out.readAhead.push({ fileId: file.id, startPage: file.ra.start, pages: file.ra.size, asyncPages: file.ra.asyncSize });
+      if (file.ra.size > 0) readAhead.push({ fileId: file.id, startPage: file.ra.start, pages: file.ra.size, asyncPages: file.ra.asyncSize });
     }
-    return out;
+    return { frames: n, fileIds, pageIndexes, states, readAhead };
   }
 
   /** Our own invariants, checked by the model tests after every operation (O(capacity)). */

@@ -99,6 +99,7 @@ export class Store {
   private pendingMap: { header: NonNullable<StatsMessage['pageMap']> } | null = null;
   private reconnectMs = 500;
   private reconnectTimer: number | null = null;
+  private subscribedPageMap = false;
   private readonly listeners = new Set<Listener>();
   private timers: number[] = [];
 
@@ -177,16 +178,21 @@ export class Store {
     };
   }
 
-  /** (Re)subscribe: the `connection` option follows the fetch-path target so its last fetch comes with every push. */
+  /**
+   * (Re)subscribe. The page map is asked for only while the page-cache view is
+   * shown (it is the costly part for the broker); the `connection` option
+   * follows the fetch-path target so that connection's last fetch comes with every push.
+   */
   private subscribeStats(): void {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
     const t = this.state.pathTarget;
+    this.subscribedPageMap = this.state.view === 'cache';
     this.ws.send(
       JSON.stringify({
         op: 'subscribe',
         channel: 'stats',
         intervalMs: STATS_INTERVAL_MS,
-        include: [...STATS_INCLUDES],
+        include: STATS_INCLUDES.filter((x) => x !== 'pageMap' || this.subscribedPageMap),
         ...(t.kind === 'connection' ? { connection: t.id } : {}),
       }),
     );
@@ -334,6 +340,7 @@ export class Store {
 
   show(view: ViewId): void {
     this.set({ view });
+    if ((view === 'cache') !== this.subscribedPageMap) this.subscribeStats();
     this.pollLists();
     this.poll();
   }
