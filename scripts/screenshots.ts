@@ -50,7 +50,7 @@ async function main(): Promise<void> {
         }
         if (view === 'cache') {
           const box = await page.locator('[data-testid="heat-map"]').boundingBox();
-          if (box) await page.mouse.click(box.x + 200, box.y + 6);
+          if (box) await page.mouse.click(box.x + 400, box.y + 45); // a segment of orders-0
           await sleep(1500);
         }
         const file = path.join(out, `${view}.png`);
@@ -107,10 +107,14 @@ async function traffic(client: Copyless, address: string, base: string, stops: A
     await loop;
     await producer.disconnect();
   });
+  // A cold cache, so the slow 'audit' reader replays from disk with read-ahead while the others catch up.
+  await fetch(`${base}/broker/page-cache/write-back`, { method: 'POST' });
+  await fetch(`${base}/broker/page-cache/drop`, { method: 'POST' });
   const modes = [
     { mode: 'sendfile', topic: 'orders', group: 'billing' },
     { mode: 'copy', topic: 'clicks', group: 'analytics' },
-    { mode: native.available ? 'native-sendfile' : 'splice', topic: 'orders', group: 'audit' },
+    { mode: 'mmap', topic: 'orders', group: 'audit' },
+    ...(native.available ? [{ mode: 'native-sendfile', topic: 'orders', group: 'archive' }] : []),
   ];
   for (const m of modes) {
     const consumer = new Copyless({ brokers: [address], clientId: `${m.group}-${m.mode}` }).consumer({ groupId: m.group, fetchMode: m.mode });
@@ -119,7 +123,7 @@ async function traffic(client: Copyless, address: string, base: string, stops: A
     let slow = m.group === 'audit';
     void consumer.run({
       eachBatch: async () => {
-        if (slow) await sleep(400); // a lagging reader, so the groups view has lag to show
+        if (slow) await sleep(700); // a lagging reader, so the groups view has lag and the cache a replay to show
       },
     });
     stops.push(async () => {
@@ -127,7 +131,7 @@ async function traffic(client: Copyless, address: string, base: string, stops: A
       await consumer.disconnect();
     });
   }
-  await fetch(`${base}/topics/orders/partitions/0/records?offset=0&fetchMode=mmap&maxBytes=262144`, { headers: { accept: 'application/octet-stream' } });
+  await fetch(`${base}/topics/orders/partitions/0/records?offset=0&fetchMode=splice&maxBytes=262144`, { headers: { accept: 'application/octet-stream' } });
 }
 
 await main();

@@ -30,19 +30,13 @@ import { CopylessError } from '../../src/errors.ts';
 import type { FetchAccounting, ModeStats } from '../../src/fetch/accounting.ts';
 import type { FetchMode } from '../../src/fetch/fetch-mode.ts';
 import type { CachePolicy, PageCacheStats } from '../../src/storage/page-cache.ts';
+import type { RawSendCounts } from '../native/addon.ts';
 
 export const STATS_INCLUDES = ['activity', 'pageMap'] as const;
 export type StatsInclude = (typeof STATS_INCLUDES)[number];
 
-/** Real system calls the native addon made for one fetch (native modes only). */
-export interface NativeCalls {
-  syscalls: number;
-  sendfileCalls: number;
-  writeCalls: number;
-  preadCalls: number;
-  pollCalls: number;
-  eagain: number;
-}
+/** Real system calls the native addon made for one fetch (native modes only): its send counts without the bytes. */
+export type NativeCalls = Omit<RawSendCounts, 'bytes'>;
 
 /** The last fetch of a mode or a connection, with its own accounting: what the fetch-path view draws. */
 export interface FetchTrace {

@@ -92,7 +92,11 @@ function detail(state: State): string {
   const p = state.segmentPages;
   const title = `<h3>${esc(sel.topic)}-${sel.partition} · segment ${sel.baseOffset} <button data-action="close-segment" class="link">close</button></h3>`;
   if (!p) return `${title}<p class="muted">loading…</p>`;
-  const ra = p.readAhead ? `pages ${p.readAhead.startPage}–${p.readAhead.startPage + p.readAhead.pages - 1} (${p.readAhead.asyncPages} async)` : 'none open';
+  const ra = !p.readAhead
+    ? 'none open'
+    : p.readAhead.startPage >= p.pages
+      ? `past the file's end (pages ${p.readAhead.startPage}–${p.readAhead.startPage + p.readAhead.pages - 1}, waiting for appends)`
+      : `pages ${p.readAhead.startPage}–${p.readAhead.startPage + p.readAhead.pages - 1} (${p.readAhead.asyncPages} async)`;
   const counts = STATE_NAMES.filter(([code]) => code !== CellState.NONE)
     .map(([code, name]) => `<span class="key"><i style="background:${STATE_COLORS[code]}"></i>${esc(name)} ${fmtInt(countLetters(p.states, PAGE_STATE_LETTERS[code]))}</span>`)
     .join('');
