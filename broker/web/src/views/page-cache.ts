@@ -95,7 +95,7 @@ function detail(state: State): string {
   const ra = !p.readAhead
     ? 'none open'
     : p.readAhead.startPage >= p.pages
-      ? `past the file's end (pages ${p.readAhead.startPage}–${p.readAhead.startPage + p.readAhead.pages - 1}, waiting for appends)`
+      ? `past the file's end (pages ${p.readAhead.startPage}–${p.readAhead.startPage + p.readAhead.pages - 1}${p.active ? ', ready for the next appends' : ''})`
       : `pages ${p.readAhead.startPage}–${p.readAhead.startPage + p.readAhead.pages - 1} (${p.readAhead.asyncPages} async)`;
   const counts = STATE_NAMES.filter(([code]) => code !== CellState.NONE)
     .map(([code, name]) => `<span class="key"><i style="background:${STATE_COLORS[code]}"></i>${esc(name)} ${fmtInt(countLetters(p.states, PAGE_STATE_LETTERS[code]))}</span>`)
