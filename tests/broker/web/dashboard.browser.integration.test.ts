@@ -31,6 +31,8 @@ let browser: LaunchedBrowser;
 /** A page on the dashboard that records console errors and uncaught exceptions. */
 async function open(hash: string, url = base): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.context.newPage();
+  // A stuck step fails on its own, naming its locator, well before the test's timeout.
+  page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
@@ -151,6 +153,7 @@ describe.skipIf(!chromium.path)('dashboard in Chromium', () => {
     await expect.poll(() => page.locator('g.syscall[data-name="pread"]').getAttribute('data-count'), { timeout: 3000 }).toBe('1');
     expect(await page.locator('g.arrow.cpu').count()).toBe(2);
     await page.selectOption('[data-testid="default-mode"]', 'sendfile');
+    await expect.poll(() => svg.getAttribute('data-mode'), { timeout: 3000 }).toBe('sendfile'); // new connections get sendfile again
 
     // A Kafka connection switching modes with CopylessSetFetchMode.
     const kafka = await RawClient.connect(tb.port);
@@ -168,7 +171,7 @@ describe.skipIf(!chromium.path)('dashboard in Chromium', () => {
     kafka.close();
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 
   it('decodes a gzip batch with headers in the log inspector, as text or hex', async () => {
     const kafka = await RawClient.connect(tb.port);
