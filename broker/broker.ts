@@ -29,6 +29,7 @@ import { ProducerIdManager } from './producer-ids.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { sgDmaAssumption, type SgDmaAssumption } from './sg-dma.ts';
+import { BrokerActivity } from './dashboard/activity.ts';
 
 const MiB = 1024 * 1024;
 export const BROKER_VERSION = '0.1.0';
@@ -97,7 +98,15 @@ export interface TopicDescription {
     logEndOffset: number;
     sizeBytes: number;
     residentPages: number;
-    segments: Array<{ baseOffset: number; sizeBytes: number; residentPages: number; dirtyPages: number; active: boolean }>;
+    segments: Array<{
+      baseOffset: number;
+      sizeBytes: number;
+      residentPages: number;
+      dirtyPages: number;
+      active: boolean;
+      indexEntries: number;
+      timeIndexEntries: number;
+    }>;
   }>;
   config: Partial<LogConfig>;
 }
@@ -143,6 +152,8 @@ export class Broker extends EventEmitter {
   readonly producerIds: ProducerIdManager;
   readonly fetchModel: FetchModel;
   readonly fetchStats = new FetchStats();
+  /** Connections, last fetches and per-topic counters, for the dashboard (broker/dashboard). */
+  readonly activity: BrokerActivity;
   readonly startedAt = Date.now();
   telemetry: Telemetry = NO_TELEMETRY;
   /** The consumer-group coordinator (broker/groups), attached by server.ts. */
@@ -190,6 +201,15 @@ export class Broker extends EventEmitter {
     this.fetchModel = new FetchModel(this.pageCache, { onUnmap: () => this.fetchStats.recordUnmap() });
     this.sgDma = sgDmaAssumption({ flag: config.sgDma, host: config.host, probe: netdevScatterGather });
     logger.info({ sgDma: this.sgDma }, 'scatter/gather DMA assumption');
+    this.activity = new BrokerActivity((topic, partition) => this.recordsPerByte(topic, partition));
+    this.on('append', (topic: string, _partition: number, r: AppendResult) => this.activity.produced(topic, r.records, r.bytes));
+    this.on('topics-changed', () => this.activity.prune((topic) => this.topics.has(topic)));
+  }
+
+  /** A partition's records per stored byte (0 when empty or gone): estimates the records of a native fetch. */
+  private recordsPerByte(topic: string, partition: number): number {
+    const log = this.topics.get(topic)?.logs[partition];
+    return log && log.sizeBytes > 0 ? (log.logEndOffset - log.logStartOffset) / log.sizeBytes : 0;
   }
 
   /** Set the scatter/gather assumption at run time (it then counts as given, like the flag). */
@@ -400,6 +420,8 @@ export class Broker extends EventEmitter {
               residentPages: s.residentPages,
               dirtyPages: s.dirtyPages,
               active: s.active,
+              indexEntries: s.indexEntries,
+              timeIndexEntries: s.timeIndexEntries,
             })),
           };
         }),
@@ -532,8 +554,10 @@ export class Broker extends EventEmitter {
    * fetch-serving.ts): views or a copy, counted by the model, or native file
    * ranges counted from the real system calls once sent.
    */
-  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): Promise<ServedRecords> {
-    return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.sgDma.enabled });
+  async serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean; connection?: number } = {}): Promise<ServedRecords> {
+    const sgDma = o.sgDma ?? this.sgDma.enabled;
+    const served = await serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma });
+    return this.activity.watch(result, served, { connection: o.connection ?? null, sgDma });
   }
 
   /** Count a native fetch from the addon's real system-call counts. */

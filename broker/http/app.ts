@@ -20,6 +20,9 @@ import { brokerRoutes } from './routes/broker-routes.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { recordRoutes } from './routes/records.ts';
 import { topicRoutes } from './routes/topics.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { inspectRoutes } from './routes/inspect.ts';
+import { WEB_ROUTES, webRoutes } from './routes/web.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,8 +52,8 @@ export interface HttpContext {
 /** Longest route parameter: a topic name at TOPIC_NAME_LENGTH_MAX, percent-encoded (3 bytes a character), fits. */
 const ROUTE_PARAM_BYTES_MAX = 3 * TOPIC_NAME_LENGTH_MAX + 16;
 
-/** The one route a bearer token does not guard: liveness probes carry no secrets. */
-const PUBLIC_ROUTES = new Set(['/healthz']);
+/** Routes a bearer token does not guard: liveness probes and the dashboard's own files carry no data. */
+const PUBLIC_ROUTES = new Set(['/healthz', ...WEB_ROUTES]);
 
 export async function buildHttpApp(
   broker: Broker,
@@ -121,6 +124,9 @@ export async function buildHttpApp(
     recordRoutes(scope, ctx);
     groupRoutes(scope, ctx);
     brokerRoutes(scope, ctx);
+    dashboardRoutes(scope, ctx);
+    inspectRoutes(scope, ctx);
+    webRoutes(scope, ctx);
   });
   await app.ready();
   return app;
