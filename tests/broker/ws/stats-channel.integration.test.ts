@@ -137,7 +137,7 @@ describe('stats channel: dashboard parts', () => {
     ws.send({ op: 'subscribe', id: 'd', channel: 'stats' });
     expect(await ws.next()).toEqual({ op: 'subscribed', id: 'd', channel: 'stats', intervalMs: 1000 });
     const m = await ws.next();
-    expect(Object.keys(m).sort()).toEqual(['modes', 'op', 'pageCache', 'timestamp']);
+    expect(Object.keys(m).sort()).toEqual(['durability', 'modes', 'op', 'pageCache', 'sgDma', 'timestamp']);
     ws.close();
   });
 });
