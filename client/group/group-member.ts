@@ -28,7 +28,7 @@ import type {
   OffsetFetchResponse,
   SyncGroupResponse,
 } from '../../src/protocol/index.ts';
-import { kafkaError } from '../cluster.ts';
+import { kafkaError } from '../kafka-error.ts';
 import type { Assignor, AssignorMember } from './assignors.ts';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from './consumer-protocol.ts';
 import type { GroupClient } from './group-client.ts';
