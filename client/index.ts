@@ -2,7 +2,8 @@
 // for any Kafka broker (classic protocol versions).
 
 export { Copyless, type CopylessConfig } from './copyless.ts';
-export { Producer, type ProducerOptions, type ProducerRecord, type Message, type RecordMetadata, type Acks, type Compression, type Headers } from './producer.ts';
+export { Producer } from './producer.ts';
+export type { ProducerOptions, ProducerRecord, Message, RecordMetadata, Acks, Compression, Headers } from './producer-types.ts';
 export { Consumer, type ConsumerOptions, type AssignmentSpec, type Batch, type RunOptions, type OffsetSpec, type PartitionPosition } from './consumer.ts';
 export { Fetcher, type ConsumedMessage, type FetchAccounting } from './fetcher.ts';
 export type { GroupOptions, PartitionsAssignedEvent, PartitionsRevokedEvent, TopicPartition } from './group/group-session.ts';

@@ -26,7 +26,7 @@ import { PRODUCER_BATCH_BYTES_DEFAULT, PRODUCER_INFLIGHT_BYTES_DEFAULT, PRODUCER
 import { COMPRESSION_NAMES, type RecordsWriter, createBatchWriter, isCompressionName, sealRecordBatch } from '../src/record/index.ts';
 import { createDefaultPartitioner, type Partitioner } from './partitioner.ts';
 import { type ProduceOutcome, ProduceSender, type ProduceTransport } from './produce-sender.ts';
-import type { Compression, Headers, Message, ProducerOptions, ProducerRecord, RecordMetadata } from './producer.ts';
+import type { Compression, Headers, Message, ProducerOptions, ProducerRecord, RecordMetadata } from './producer-types.ts';
 import { RETRY_DEFAULTS, type RetryOptions } from './retry.ts';
 
 export type { ProduceOutcome, ProduceTransport, ReadyBatch } from './produce-sender.ts';
