@@ -8,7 +8,7 @@ export { Consumer, type ConsumerOptions, type AssignmentSpec, type Batch, type R
 export { Fetcher, type ConsumedMessage, type FetchAccounting } from './fetcher.ts';
 export type { GroupOptions, PartitionsAssignedEvent, PartitionsRevokedEvent, TopicPartition } from './group/group-session.ts';
 export { rangeAssignor, roundRobinAssignor, kafkajsRoundRobinAssignor, ASSIGNORS_DEFAULT, type Assignor, type AssignorName, type AssignorMember } from './group/assignors.ts';
-export { encodeSubscription, decodeSubscription, encodeAssignment, decodeAssignment, CONSUMER_PROTOCOL_TYPE, type Subscription, type Assignment, type TopicPartitions } from './group/consumer-protocol.ts';
+export { encodeSubscription, decodeSubscription, encodeAssignment, decodeAssignment, CONSUMER_PROTOCOL_TYPE, type Subscription, type Assignment, type TopicPartitions } from '../src/protocol/consumer-protocol.ts';
 export { Admin, type TopicSpec, type TopicDescription, type PartitionDescription, type SegmentDescription, type BrokerInfo, type BrokerStats, type FetchModeStats, type GroupSummary, type GroupDescription, type GroupLagPartition, type ResetOffsetsSpec } from './admin.ts';
 export { createDefaultPartitioner, partitionForKey, type Partitioner, type PartitionerArgs } from './partitioner.ts';
 export { murmur2, toPositive } from '../src/record/murmur2.ts';
