@@ -10,7 +10,7 @@ export type { GroupOptions, PartitionsAssignedEvent, PartitionsRevokedEvent, Top
 export { rangeAssignor, roundRobinAssignor, kafkajsRoundRobinAssignor, ASSIGNORS_DEFAULT, type Assignor, type AssignorName, type AssignorMember } from './group/assignors.ts';
 export { encodeSubscription, decodeSubscription, encodeAssignment, decodeAssignment, CONSUMER_PROTOCOL_TYPE, type Subscription, type Assignment, type TopicPartitions } from '../src/protocol/consumer-protocol.ts';
 export { Admin, type TopicSpec, type TopicDescription, type PartitionDescription, type SegmentDescription, type BrokerInfo, type BrokerStats, type FetchModeStats, type GroupSummary, type GroupDescription, type GroupLagPartition, type ResetOffsetsSpec } from './admin.ts';
-export { createDefaultPartitioner, partitionForKey, type Partitioner, type PartitionerArgs } from './partitioner.ts';
+export { createDefaultPartitioner, partitionForKey, type Partitioner, type PartitionerArgs } from '../src/record/partitioner.ts';
 export { murmur2, toPositive } from '../src/record/murmur2.ts';
 export type { RetryOptions } from './retry.ts';
 export type { SaslOptions } from './sasl.ts';

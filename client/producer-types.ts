@@ -4,7 +4,7 @@
 // without importing each other.
 
 import type { CompressionName } from '../src/record/index.ts';
-import type { Partitioner } from './partitioner.ts';
+import type { Partitioner } from '../src/record/partitioner.ts';
 
 export type Acks = 0 | 1 | -1 | 'all';
 export type Compression = CompressionName;
