@@ -17,7 +17,7 @@ import {
 import { validateTopicName } from '../src/topic-name.ts';
 import { PageCache } from '../src/storage/page-cache.ts';
 import { LogManager } from '../src/storage/log-manager.ts';
-import { LOG_CONFIG_DEFAULTS, type AppendResult, type LogConfig, type LogSlice, type PartitionLog } from '../src/storage/log.ts';
+import { LOG_CONFIG_DEFAULTS, type AppendResult, type LogConfig, type PartitionLog } from '../src/storage/log.ts';
 import { FetchModel } from '../src/fetch/fetch-model.ts';
 import { FetchStats, type FetchAccounting } from '../src/fetch/accounting.ts';
 import { FETCH_MODES, isModelledMode, type FetchMode } from '../src/fetch/fetch-mode.ts';
@@ -25,6 +25,7 @@ import { publicConfig, type BrokerConfig } from './config.ts';
 import { MetaStore, type TopicRecord } from './meta-store.ts';
 import { native, netdevScatterGather, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
+import type { FetchPartitionRequest, FetchPartitionResult, FetchRequestSpec, FetchResult } from './fetch-result.ts';
 import { ProducerIdManager } from './producer-ids.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
 import { TurnBudget } from './turn-budget.ts';
@@ -34,38 +35,7 @@ import { BrokerActivity } from './dashboard/activity.ts';
 const MiB = 1024 * 1024;
 export const BROKER_VERSION = '0.1.0';
 
-export interface FetchPartitionRequest {
-  topic: string;
-  partition: number;
-  fetchOffset: number;
-  /** Largest slice for this partition (Kafka partition_max_bytes). */
-  maxBytes: number;
-}
-
-export interface FetchRequestSpec {
-  partitions: FetchPartitionRequest[];
-  maxWaitMs: number;
-  minBytes: number;
-  /** Largest total response (Kafka max_bytes); the first partition with data always gets one whole batch (KIP-74). */
-  maxBytes: number;
-}
-
-export interface FetchPartitionResult {
-  topic: string;
-  partition: number;
-  errorCode: number;
-  highWatermark: number;
-  logStartOffset: number;
-  slice: LogSlice | null;
-}
-
-export interface FetchResult {
-  partitions: FetchPartitionResult[];
-  bytes: number;
-  /** Drop the segment references the slices hold. Idempotent. */
-  release(): void;
-}
-
+export type { FetchPartitionRequest, FetchPartitionResult, FetchRequestSpec, FetchResult } from './fetch-result.ts';
 export type { CacheDrop, FileRangeChunk, ServedRecords } from './fetch-serving.ts';
 export type { SgDmaAssumption } from './sg-dma.ts';
 

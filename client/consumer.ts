@@ -24,7 +24,8 @@ import {
 } from '../src/limits.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import type { CopylessJsonResponse, ListOffsetsResponse } from '../src/protocol/index.ts';
-import { type Cluster, kafkaError } from './cluster.ts';
+import type { Cluster } from './cluster.ts';
+import { kafkaError } from './kafka-error.ts';
 import type { Connection } from './connection.ts';
 import { type ConsumedMessage, type FetchAccounting, type FetchedPartition, type FetchResult, Fetcher, decodeBatchAt } from './fetcher.ts';
 import { type GroupOptions, GroupSession, type PositionsOwner, resolveGroupOptions } from './group/group-session.ts';

@@ -12,7 +12,8 @@ import { CLIENT_CONNECT_TIMEOUT_MS_DEFAULT, CLIENT_REQUEST_TIMEOUT_MS_DEFAULT } 
 import { Admin } from './admin.ts';
 import { Cluster } from './cluster.ts';
 import { Consumer, type ConsumerOptions } from './consumer.ts';
-import { Producer, type ProducerOptions } from './producer.ts';
+import { Producer } from './producer.ts';
+import type { ProducerOptions } from './producer-types.ts';
 import { type RetryOptions, resolveRetry } from './retry.ts';
 import { checkSaslOptions, type SaslOptions } from './sasl.ts';
 

@@ -13,6 +13,7 @@ import type { Broker } from '../broker.ts';
 import { BROKER_VERSION } from '../broker.ts';
 import { ByteBudget } from '../byte-budget.ts';
 import type { BrokerMetrics } from '../metrics.ts';
+import type { HttpContext } from './context.ts';
 import { errorBody, httpStatusOf, toHttpError } from './errors.ts';
 import { RecordProducer } from './produce.ts';
 import { RAW_BATCH_MEDIA_TYPES } from './raw-fetch.ts';
@@ -23,31 +24,6 @@ import { topicRoutes } from './routes/topics.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { inspectRoutes } from './routes/inspect.ts';
 import { WEB_ROUTES, webRoutes } from './routes/web.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The error code the request was answered with (0 on success), for telemetry. */
-    copylessErrorCode: number;
-    /** Bytes a hijacked answer wrote itself (raw fetch), -1 when fastify sent the answer. */
-    copylessBytesOut: number;
-  }
-  interface FastifyInstance {
-    /** The HTTP answers' held-bytes budget (httpHeldBytesMax), for tests and the soak. */
-    heldBytes: ByteBudget;
-  }
-}
-
-/** What every route module gets. */
-export interface HttpContext {
-  readonly broker: Broker;
-  readonly logger: Logger;
-  readonly producer: RecordProducer;
-  readonly metrics: BrokerMetrics | null;
-  /** Aborted when the HTTP server closes, so long-polling fetches return at once. */
-  readonly closing: AbortSignal;
-  /** Broker-wide bytes of answers allocated and not yet taken by their readers (httpHeldBytesMax). */
-  readonly heldBytes: ByteBudget;
-}
 
 /** Longest route parameter: a topic name at TOPIC_NAME_LENGTH_MAX, percent-encoded (3 bytes a character), fits. */
 const ROUTE_PARAM_BYTES_MAX = 3 * TOPIC_NAME_LENGTH_MAX + 16;

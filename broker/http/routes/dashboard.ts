@@ -4,7 +4,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { activitySnapshot } from '../../dashboard/stats-source.ts';
-import type { HttpContext } from '../app.ts';
+import type { HttpContext } from '../context.ts';
 import { errorResponses, openObject } from '../schemas.ts';
 
 export function dashboardRoutes(app: FastifyInstance, ctx: HttpContext): void {

@@ -12,7 +12,7 @@ import { PageState } from '../../../src/storage/page-cache.ts';
 import { pageStateCode } from '../../dashboard/page-map.ts';
 import { validateTopicName } from '../../../src/topic-name.ts';
 import { CellState, PAGE_STATE_LETTERS } from '../../dashboard/messages.ts';
-import type { HttpContext } from '../app.ts';
+import type { HttpContext } from '../context.ts';
 import { inspectBatches } from '../batch-inspect.ts';
 import { fetchPartition, type OffsetSpec } from '../fetch.ts';
 import { errorResponses, jsonBytesSchema, headerListSchema, partitionParamsSchema, topicParam } from '../schemas.ts';

@@ -15,7 +15,7 @@ import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CopylessError } from '../../../src/errors.ts';
-import type { HttpContext } from '../app.ts';
+import type { HttpContext } from '../context.ts';
 
 const WEB_DIR = new URL('../../web/', import.meta.url);
 const SCRIPT_ENTRY = fileURLToPath(new URL('src/main.ts', WEB_DIR));
