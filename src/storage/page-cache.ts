@@ -17,7 +17,8 @@
 //   - reads.ts          hits, misses, loads from the file (on the caller's
 //                       thread or libuv's threadpool), the views a read returns;
 //   - readahead.ts      the read-ahead window arithmetic (mm/readahead.c);
-//   - frame-arena.ts, frame-list.ts, cached-file.ts: the data structures.
+//   - frame-arena.ts, frame-list.ts, cached-file.ts: the data structures;
+//   - types.ts, options.ts: the public shapes, and the options checked.
 // This class is the one way in: the rest of copyless imports PageCache and the
 // types below from this file only.
 //
@@ -28,43 +29,18 @@ import { checkNonNegativeInt, pagesFor } from './page-cache/cached-file.ts';
 import { CacheCore } from './page-cache/core.ts';
 import { Flag, List } from './page-cache/frame-arena.ts';
 import { NIL } from './page-cache/frame-list.ts';
+import { validateOptions } from './page-cache/options.ts';
 import { PageReader } from './page-cache/reads.ts';
-import {
-  type CachePolicy,
-  type PageCacheCounters,
-  type PageCacheOptions,
-  type PageCacheStats,
-  type PageReadResult,
-  type PinHandle,
-  type ReadOptions,
-  PageState,
-  validateOptions,
-  zeroCounters,
-} from './page-cache/types.ts';
+import { type CachePolicy, type PageCacheOptions, type PageCacheStats, type PageReadResult, type PinHandle, type ReadOptions, PageState } from './page-cache/types.ts';
 import { PAGE_BYTES } from '../limits.ts';
 
-export {
-  type CachePolicy,
-  type PageCacheCounters,
-  type PageCacheOptions,
-  type PageCacheStats,
-  type PageReadResult,
-  type PinHandle,
-  type ReadOptions,
-  CACHE_POLICIES,
-  DIRTY_BACKGROUND_RATIO_DEFAULT,
-  DIRTY_EXPIRE_MS_DEFAULT,
-  DIRTY_RATIO_DEFAULT,
-  DIRTY_WRITEBACK_MS_DEFAULT,
-  PageState,
-  READ_AHEAD_MAX_PAGES_CEILING,
-} from './page-cache/types.ts';
+/** The public shapes (options, results, counters, PageState) and the kernel defaults. */
+export * from './page-cache/types.ts';
 
 export class PageCache {
   readonly policy: CachePolicy;
   readonly capacityPages: number;
   readonly readAheadMaxPages: number;
-  private readonly counters: PageCacheCounters = zeroCounters();
   private readonly core: CacheCore;
   private readonly reader: PageReader;
 
@@ -73,7 +49,7 @@ export class PageCache {
     this.policy = o.policy;
     this.capacityPages = o.capacityBytes / PAGE_BYTES;
     this.readAheadMaxPages = o.readAheadMaxPages;
-    this.core = new CacheCore({ ...o, capacityPages: this.capacityPages }, this.counters);
+    this.core = new CacheCore({ ...o, capacityPages: this.capacityPages });
     this.reader = new PageReader(this.core, this.readAheadMaxPages);
   }
 
@@ -225,7 +201,7 @@ export class PageCache {
   // ---------------------------------------------------------------- observation
 
   stats(): PageCacheStats {
-    const c = this.counters;
+    const c = this.core.counters;
     const lookups = c.hits + c.misses;
     const { lists } = this.core;
     return {

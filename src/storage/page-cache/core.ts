@@ -40,10 +40,11 @@ export class CacheCore {
   private readonly now: () => number;
   private readonly unregisterListeners: Array<(fileId: number) => void> = [];
 
-  constructor(
-    o: WriteBackOptions & { policy: CachePolicy },
-    readonly counters: PageCacheCounters,
-  ) {
+  /** The cumulative event counters, shared with the lists, write-back and reads. */
+  readonly counters: PageCacheCounters = zeroCounters();
+
+  constructor(o: WriteBackOptions & { policy: CachePolicy }) {
+    const counters = this.counters;
     this.capacityPages = o.capacityPages;
     this.now = o.now;
     this.arena = new FrameArena(o.capacityPages);
@@ -308,4 +309,11 @@ export class CacheCore {
     }
     this.counters.misses++;
   }
+}
+
+function zeroCounters(): PageCacheCounters {
+  return {
+    hits: 0, misses: 0, readAheadPages: 0, readAheadUsed: 0, readAheadWasted: 0, evictionsClean: 0,
+    evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, writeBackBytes: 0, fsyncs: 0, fsyncBytes: 0, throttleEvents: 0,
+  };
 }

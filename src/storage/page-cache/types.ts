@@ -1,11 +1,8 @@
 // The page cache's public shapes: its options with the kernel defaults they
 // fall back to, what a read returns, and the counters stats() reports.
 // page-cache.ts re-exports all of them; the modules behind the facade import
-// them from here, so none of them imports the facade.
-
-import { CopylessError } from '../../errors.ts';
-import { PAGE_BYTES, PAGE_CACHE_BYTES_MAX, PAGE_CACHE_BYTES_MIN } from '../../limits.ts';
-import { READ_AHEAD_MAX_PAGES_DEFAULT } from './readahead.ts';
+// them from here, so none of them imports the facade. How the options are
+// checked is options.ts.
 
 export type CachePolicy = 'two-list' | 'lru';
 export const CACHE_POLICIES: readonly CachePolicy[] = ['two-list', 'lru'];
@@ -110,13 +107,6 @@ export interface ReadOptions {
   map?: boolean;
 }
 
-export function zeroCounters(): PageCacheCounters {
-  return {
-    hits: 0, misses: 0, readAheadPages: 0, readAheadUsed: 0, readAheadWasted: 0, evictionsClean: 0,
-    evictionsDirty: 0, promotions: 0, demotions: 0, writeBackPages: 0, writeBackBytes: 0, fsyncs: 0, fsyncBytes: 0, throttleEvents: 0,
-  };
-}
-
 /** Kernel defaults (/proc/sys/vm) the options fall back to. */
 export const DIRTY_BACKGROUND_RATIO_DEFAULT = 0.1;
 export const DIRTY_RATIO_DEFAULT = 0.2;
@@ -124,42 +114,3 @@ export const DIRTY_EXPIRE_MS_DEFAULT = 30_000;
 export const DIRTY_WRITEBACK_MS_DEFAULT = 5_000;
 /** Largest read-ahead window accepted: 4 MiB, well past any read_ahead_kb a broker uses. */
 export const READ_AHEAD_MAX_PAGES_CEILING = 1024;
-
-function configError(field: string, why: string): CopylessError {
-  return new CopylessError('INVALID_CONFIG', `${field} ${why}`, { field });
-}
-
-/** The options with every default filled in, or INVALID_CONFIG naming the field. */
-export function validateOptions(opts: PageCacheOptions): Required<PageCacheOptions> {
-  const o = {
-    policy: 'two-list' as CachePolicy,
-    readAheadMaxPages: READ_AHEAD_MAX_PAGES_DEFAULT,
-    dirtyBackgroundRatio: DIRTY_BACKGROUND_RATIO_DEFAULT,
-    dirtyRatio: DIRTY_RATIO_DEFAULT,
-    dirtyExpireMs: DIRTY_EXPIRE_MS_DEFAULT,
-    dirtyWritebackMs: DIRTY_WRITEBACK_MS_DEFAULT,
-    now: Date.now,
-    ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
-  } as Required<PageCacheOptions>;
-  const cap = o.capacityBytes;
-  if (!Number.isSafeInteger(cap) || cap % PAGE_BYTES !== 0 || cap < PAGE_CACHE_BYTES_MIN || cap > PAGE_CACHE_BYTES_MAX) {
-    throw configError(
-      'pageCacheBytes',
-      `must be a multiple of ${PAGE_BYTES} between ${PAGE_CACHE_BYTES_MIN} and ${PAGE_CACHE_BYTES_MAX}, got ${cap}`,
-    );
-  }
-  if (!CACHE_POLICIES.includes(o.policy)) throw configError('policy', `must be one of ${CACHE_POLICIES.join(', ')}, got ${o.policy}`);
-  const ra = o.readAheadMaxPages;
-  if (!Number.isInteger(ra) || ra < 0 || ra > READ_AHEAD_MAX_PAGES_CEILING) {
-    throw configError('readAheadMaxPages', `must be an integer in 0..${READ_AHEAD_MAX_PAGES_CEILING}, got ${ra}`);
-  }
-  const ratioOk = (r: number) => typeof r === 'number' && r > 0 && r <= 1;
-  if (!ratioOk(o.dirtyRatio)) throw configError('dirtyRatio', `must be in (0, 1], got ${o.dirtyRatio}`);
-  if (!ratioOk(o.dirtyBackgroundRatio) || o.dirtyBackgroundRatio > o.dirtyRatio) {
-    throw configError('dirtyBackgroundRatio', `must be in (0, dirtyRatio=${o.dirtyRatio}], got ${o.dirtyBackgroundRatio}`);
-  }
-  for (const field of ['dirtyExpireMs', 'dirtyWritebackMs'] as const) {
-    if (!Number.isFinite(o[field]) || o[field] <= 0) throw configError(field, `must be a positive number of ms, got ${o[field]}`);
-  }
-  return o;
-}
