@@ -58,7 +58,7 @@ export function assignOffsets(batches: PendingBatch[], logEndOffset: number): { 
   let next = logEndOffset;
   let maxTimestamp = -1;
   for (const b of batches) {
-    assert(b.lastOffsetDelta >= 0, `batch at ${b.at}: lastOffsetDelta ${b.lastOffsetDelta} passed validation`);
+    assert(b.lastOffsetDelta >= 0, 'a validated batch has lastOffsetDelta >= 0');
     b.lastOffset = next + b.lastOffsetDelta;
     next = b.lastOffset + 1;
     if (b.maxTimestamp > maxTimestamp) maxTimestamp = b.maxTimestamp;

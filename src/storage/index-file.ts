@@ -131,7 +131,7 @@ export abstract class IndexFile {
     if (this.count >= this.maxEntries && !skipFullCheck) {
       throw limitError('LIMIT_EXCEEDED', 'INDEX_BYTES_MAX', this.maxEntries * this.entryBytes, (this.count + 1) * this.entryBytes, `index ${this.path}`);
     }
-    assert(this.mem !== null, `index ${this.path}: an entry added to an unloaded (sealed) index`);
+    assert(this.mem !== null, 'no entry is added to an unloaded (sealed) index');
     const at = this.count * this.entryBytes;
     if (at + this.entryBytes > this.mem.length) {
       const grown = Buffer.alloc(Math.max(this.mem.length * 2, at + this.entryBytes));

@@ -209,7 +209,7 @@ export class PartitionLog {
       setPartitionLeaderEpoch(payload, b.at, o.leaderEpoch ?? LEADER_EPOCH_DEFAULT);
     }
     segment.append(payload, batches, { indexIntervalBytes: this.config.indexIntervalBytes, nowMs });
-    assert(this.logEndOffset === next, `log ${this.topic}-${this.partition}: append ended at ${this.logEndOffset}, not ${next}`);
+    assert(this.logEndOffset === next, 'an append moves the log end by exactly its records');
     for (const b of batches) {
       if (b.producer) this.producers.update(b.producer, { firstOffset: b.lastOffset - b.lastOffsetDelta, lastOffset: b.lastOffset, timestamp: nowMs });
     }
@@ -371,7 +371,7 @@ export class PartitionLog {
       if (this.segs[mid].baseOffset <= offset) lo = mid;
       else hi = mid - 1;
     }
-    assert(this.segs[lo].baseOffset <= offset, `log ${this.topic}-${this.partition}: offset ${offset} below the first segment`);
+    assert(this.segs[lo].baseOffset <= offset, 'a read at or above the log start has a floor segment');
     return lo;
   }
 

@@ -97,7 +97,7 @@ class ChunkReader {
 
   /** A view of [position, position + length); the caller checked it lies inside the file. */
   bytes(position: number, length: number): Buffer {
-    assert(position >= 0 && length >= 0 && position + length <= this.fileSize, `scan of [${position}, +${length}) outside a ${this.fileSize}-byte file`);
+    assert(position >= 0 && length >= 0 && position + length <= this.fileSize, 'a scan stays inside its file');
     if (position < this.start || position + length > this.end) {
       const want = Math.max(length, Math.min(this.readBytes, this.fileSize - position));
       if (want > this.buf.length) this.buf = Buffer.allocUnsafe(want);

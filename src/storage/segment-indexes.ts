@@ -41,6 +41,8 @@ import { TimeIndex, type TimestampOffset } from './time-index.ts';
  */
 export class LoadedIndexes {
   private readonly recent = new Set<SegmentIndexes>();
+  /** The most recent one: a catch-up reader uses the same segment many times in a row, which changes nothing. */
+  private last: SegmentIndexes | null = null;
 
   constructor(readonly max = INDEX_LOADED_SEGMENTS_MAX) {
     assert(Number.isInteger(max) && max >= 1, `loaded index bound ${max} must be a positive integer`);
@@ -53,6 +55,8 @@ export class LoadedIndexes {
 
   /** `indexes` was just used: it becomes the most recent; the least recent past the bound is unloaded. */
   use(indexes: SegmentIndexes): void {
+    if (indexes === this.last) return;
+    this.last = indexes;
     this.recent.delete(indexes);
     this.recent.add(indexes);
     while (this.recent.size > this.max) {
@@ -63,6 +67,7 @@ export class LoadedIndexes {
   }
 
   forget(indexes: SegmentIndexes): void {
+    if (indexes === this.last) this.last = null;
     this.recent.delete(indexes);
   }
 }
@@ -162,7 +167,7 @@ export class SegmentIndexes {
    * next append), which only lengthens scans.
    */
   add(position: number, lastOffset: number, maxTimestamp: number, totalBytes: number, indexIntervalBytes: number): void {
-    assert(!this.sealed, `segment ${this.baseOffset}: a batch indexed after the segment closed`);
+    assert(!this.sealed, 'no batch is indexed after its segment closed');
     if (maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = maxTimestamp;
       this.offsetOfMaxTimestamp = lastOffset;
@@ -224,7 +229,7 @@ export class SegmentIndexes {
 
   /** Every lookup of a closed segment goes through here, so the bound sees every use. */
   private use(): void {
-    assert(!this.deleted, `segment ${this.baseOffset}: index lookup after the segment was deleted`);
+    assert(!this.deleted, 'no index lookup in a deleted segment');
     if (this.sealed) this.loaded.use(this);
   }
 

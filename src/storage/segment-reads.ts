@@ -109,7 +109,7 @@ export class SegmentReads {
     if (!at) return null;
     const limit = Math.min(maxBytes, this.file.sizeBytes - at.position);
     const length = at.totalBytes > limit ? (minOneBatch ? at.totalBytes : 0) : this.wholeBatchesWithin(at, at.position + limit);
-    assert(length >= 0 && at.position + length <= this.file.sizeBytes, `${this.file.logPath}: read range [${at.position}, +${length}) outside the file (${this.file.sizeBytes} bytes)`);
+    assert(length >= 0 && at.position + length <= this.file.sizeBytes, 'a read range lies inside its segment');
     return { position: at.position, length, firstOffset: at.baseOffset };
   }
 

@@ -208,10 +208,10 @@ export class Segment {
    * find a CRC-valid batch whose produce failed.
    */
   append(payload: Buffer, batches: AppendedBatch[], o: { indexIntervalBytes: number; nowMs: number }): void {
-    assert(!this.indexes.isSealed && this.retired === null, `append to closed segment ${this.logPath}`);
+    assert(!this.indexes.isSealed && this.retired === null, 'no append to a closed segment');
     checkBatchLayout(payload, batches, this.next);
     const position = this.size;
-    assert(position + payload.length <= RELATIVE_OFFSET_MAX, `${this.logPath}: positions past int32 (the log rolls at segmentBytes)`);
+    assert(position + payload.length <= RELATIVE_OFFSET_MAX, 'segment positions stay int32 (the log rolls at segmentBytes)');
     try {
       writeFully(this.fd, payload, position);
       for (let at = 0; at < payload.length; at += CACHE_WRITE_CHUNK_BYTES) {
@@ -247,9 +247,9 @@ export class Segment {
    * ends after it. The callers checked what came from disk; these are ours.
    */
   indexBatch(position: number, lastOffset: number, maxTimestamp: number, totalBytes: number, indexIntervalBytes: number): void {
-    assert(lastOffset >= this.next, `${this.logPath}: batch last offset ${lastOffset} below the segment's next offset ${this.next}`);
-    assert(lastOffset - this.baseOffset <= RELATIVE_OFFSET_MAX, `${this.logPath}: offset ${lastOffset} overflows int32 relative offsets`);
-    assert(position >= 0 && totalBytes > 0 && position + totalBytes <= this.size, `${this.logPath}: batch [${position}, +${totalBytes}) outside the file (${this.size} bytes)`);
+    assert(lastOffset >= this.next, 'offsets in a segment only grow');
+    assert(lastOffset - this.baseOffset <= RELATIVE_OFFSET_MAX, 'offsets stay int32-relative to the segment base');
+    assert(position >= 0 && totalBytes > 0 && position + totalBytes <= this.size, 'an indexed batch lies inside its file');
     this.indexes.add(position, lastOffset, maxTimestamp, totalBytes, indexIntervalBytes);
     this.next = lastOffset + 1;
   }
@@ -369,6 +369,7 @@ export class Segment {
   /** `range` (from read()) as a slice that holds this segment, so its fd stays open until the slice is released. */
   slice(range: SegmentRange): LogSlice {
     this.acquire();
+    const segment = this;
     let released = false;
     return {
       fileId: this.fileId,
@@ -378,10 +379,10 @@ export class Segment {
       position: range.position,
       length: range.length,
       firstOffset: range.firstOffset,
-      release: (): void => {
+      release(): void {
         if (released) return;
         released = true;
-        this.release();
+        segment.release();
       },
     };
   }
@@ -392,7 +393,7 @@ export class Segment {
   }
 
   release(): void {
-    assert(this.refs > 0, `${this.logPath}: released more often than acquired`);
+    assert(this.refs > 0, 'a segment is released no more often than acquired');
     this.refs--;
     if (this.refs === 0 && this.retired !== null) this.finish();
   }
@@ -433,12 +434,12 @@ function checkBatchLayout(payload: Buffer, batches: AppendedBatch[], nextOffset:
   let at = 0;
   let previous = nextOffset - 1;
   for (const b of batches) {
-    assert(b.at === at && b.totalBytes > 0, `append: batch at ${b.at} does not follow the previous one (ends at ${at})`);
-    assert(b.lastOffset > previous, `append: batch last offset ${b.lastOffset} does not follow ${previous}`);
+    assert(b.at === at && b.totalBytes > 0, "an append's batches are back to back");
+    assert(b.lastOffset > previous, "an append's offsets follow the segment's and grow");
     at += b.totalBytes;
     previous = b.lastOffset;
   }
-  assert(at === payload.length, `append: batches cover ${at} of ${payload.length} payload bytes`);
+  assert(at === payload.length, "an append's batches fill its payload");
 }
 
 function paths(dir: string, baseOffset: number): { log: string; index: string; timeIndex: string } {

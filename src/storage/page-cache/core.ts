@@ -128,7 +128,7 @@ export class CacheCore {
   /** Give page p of `file` a frame (adjacent to `prevFrame` when possible), on the inactive head. ensureFree() made room. */
   attach(file: CachedFile, p: number, prevFrame: number): number {
     const a = this.arena;
-    assert(file.table[p] === NIL, `page ${p} of ${file.name} is already resident`);
+    assert(file.table[p] === NIL, 'attach of a page already resident');
     const f = this.allocFrame(prevFrame === NIL ? NIL : prevFrame + 1);
     a.fileId[f] = file.id;
     a.pageIndex[f] = p;
@@ -230,7 +230,7 @@ export class CacheCore {
 
   unpin(f: number): void {
     const a = this.arena;
-    assert(a.pins[f] > 0, `unpin of frame ${f}, which is not pinned`);
+    assert(a.pins[f] > 0, 'unpin of a frame that is not pinned');
     if (--a.pins[f] > 0) return;
     this.pinnedPages--;
     if (a.flags[f] & Flag.ORPHAN) this.freeFrame(f);
