@@ -51,7 +51,7 @@ import {
   batchIsControl,
 } from '../record/record-batch.ts';
 import { readInt64 } from '../record/int64.ts';
-import { io, mkdirDurable, readFully } from './file-io.ts';
+import { io, mkdirDurable, readFully, storageError } from './file-io.ts';
 import type { PageCache } from './page-cache.ts';
 import type { ProducerStateManager } from './producer-state.ts';
 import type { LoadedIndexes } from './segment-indexes.ts';
@@ -201,7 +201,13 @@ function listSegments(dir: string, logger?: RecoveryLogger): number[] {
       io('delete', name, () => fs.rmSync(path.join(dir, name), { force: true }));
     }
   }
-  return [...logs].map(Number).sort((a, b) => a - b);
+  const bases = [...logs].map(Number).sort((a, b) => a - b);
+  const unsafe = bases.find((b) => !Number.isSafeInteger(b));
+  if (unsafe !== undefined) {
+    // 20 digits reach past 2^53: such a name is not one copyless wrote (offsets are JS numbers), and two of them could collide.
+    throw storageError('list', dir, new Error(`a segment file is named with base offset ${unsafe}, past ${Number.MAX_SAFE_INTEGER}`));
+  }
+  return bases;
 }
 
 /** When a reopened active segment's segmentMs clock starts: its first batch's time if sane, else now. */

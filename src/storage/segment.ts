@@ -111,7 +111,6 @@ export class Segment {
   private retired: 'close' | 'delete' | null = null;
 
   private constructor(o: SegmentOptions & { fd: number; size: number; indexes: SegmentIndexes }) {
-    assert(Number.isSafeInteger(o.baseOffset) && o.baseOffset >= 0, `segment base offset ${o.baseOffset}`);
     this.baseOffset = o.baseOffset;
     this.logPath = path.join(o.dir, segmentFileName(o.baseOffset, LOG_SUFFIX));
     this.fd = o.fd;
@@ -132,6 +131,7 @@ export class Segment {
    * event loop, and the segment's flushes wait for it.
    */
   static create(o: SegmentOptions & { dirSync?: 'now' | 'background' }): Segment {
+    assert(Number.isSafeInteger(o.baseOffset) && o.baseOffset >= 0, `new segment base offset ${o.baseOffset}`);
     const files = paths(o.dir, o.baseOffset);
     const fd = io('create', files.log, () => fs.openSync(files.log, 'wx+'));
     const indexes = SegmentIndexes.create(indexOptions(o, files));
