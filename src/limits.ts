@@ -38,6 +38,15 @@ export const SEGMENT_MS_DEFAULT = 7 * 24 * 3600 * 1000;
 export const INDEX_INTERVAL_BYTES_DEFAULT = 4 * KiB;
 /** Largest offset or time index per segment (Kafka `segment.index.bytes`); a full index rolls the segment. */
 export const INDEX_BYTES_MAX = 10 * MiB;
+/**
+ * Closed segments per partition log whose index entries stay in process memory
+ * after a lookup (the active segment's always do). Readers behind the tail use
+ * one old segment each at a time, so 4 serve a few catch-up consumers and a
+ * time lookup without re-reading index files, while a log of any length holds
+ * at most 5 segments' entries (about 320 KiB each at the default 64 MiB
+ * segments and 4 KiB index interval). See segment-indexes.ts.
+ */
+export const INDEX_LOADED_SEGMENTS_MAX = 4;
 
 /** Largest Kafka request frame accepted (`frameBytesMax`); checked before the body is buffered. */
 export const FRAME_BYTES_MAX_DEFAULT = 64 * MiB;

@@ -14,10 +14,19 @@
 //
 // Files hold exactly `entries * entryBytes` bytes: no preallocation, so no
 // trimming either (Kafka preallocates to segment.index.bytes and trims on roll).
+//
+// Unloading (Kafka's LazyIndex opens and mmaps an index on first use, and the
+// OS may evict its pages): once an index is sealed (closed, or closing after
+// a roll) and every entry is in the file, `unload` drops the in-memory copy,
+// keeping only the entry count and a CRC-32C of the bytes. The next lookup
+// reads the file back whole and checks both, so a file changed on disk since
+// copyless wrote it is a KAFKA_STORAGE_ERROR, never a wrong position. Which
+// indexes are unloaded, and when, is decided per log (segment-indexes.ts).
 
 import fs from 'node:fs';
+import { crc32c } from '@node-rs/crc32';
 import { assert, limitError } from '../errors.ts';
-import { fdatasyncAsync } from './file-io.ts';
+import { fdatasyncAsync, io, storageError } from './file-io.ts';
 
 /** First in-memory capacity; it doubles up to maxEntries. */
 const INITIAL_CAPACITY_ENTRIES = 64;
@@ -35,9 +44,12 @@ export abstract class IndexFile {
   readonly path: string;
   readonly baseOffset: number;
   readonly maxEntries: number;
-  protected mem: Buffer;
+  /** The entries as laid out in the file (grown by doubling while appended), or null while unloaded. */
+  private mem: Buffer | null;
   protected count = 0;
   private fd: number;
+  /** CRC-32C of the entries when they were unloaded: a reload must read these bytes back. */
+  private unloadedCrc = 0;
   /** Entries already written to the file. */
   private writtenEntries = 0;
   /** closeDurably is running: its fdatasync is on the threadpool and it will close the fd itself. */
@@ -68,6 +80,41 @@ export abstract class IndexFile {
     return this.count * this.entryBytes;
   }
 
+  /** Bytes of process memory the entries take now: 0 while unloaded. */
+  get memoryBytes(): number {
+    return this.mem?.length ?? 0;
+  }
+
+  /** The entries, read back from the file first if they were unloaded. */
+  protected get entriesBuffer(): Buffer {
+    return this.mem ?? this.reload();
+  }
+
+  /**
+   * Drops the in-memory entries of a sealed index (closed, or closing after a
+   * roll: it takes no more entries) whose entries are all in its file; the
+   * next lookup reloads them. An index still open for entries, or one whose
+   * last write failed (entries the file lacks), stays loaded: returns false.
+   */
+  unload(): boolean {
+    if (this.mem === null) return true;
+    if (!(this.fd < 0 || this.closing) || this.writtenEntries !== this.count) return false;
+    this.unloadedCrc = crc32c(this.mem.subarray(0, this.count * this.entryBytes)) >>> 0;
+    this.mem = null;
+    return true;
+  }
+
+  /** Reads an unloaded index back, checking it is byte for byte what was unloaded. */
+  private reload(): Buffer {
+    const bytes = io('load', this.path, () => fs.readFileSync(this.path));
+    const expected = this.count * this.entryBytes;
+    if (bytes.length !== expected || crc32c(bytes) >>> 0 !== this.unloadedCrc) {
+      throw storageError('load', this.path, new Error(`the index changed on disk since it was written (${bytes.length} bytes, ${expected} expected, or a CRC mismatch)`));
+    }
+    this.mem = bytes;
+    return bytes;
+  }
+
   /**
    * Drops the last entry so the next `reserve` overwrites it in place. If it
    * was already written, the next `sync` writes it again (else the file would
@@ -84,6 +131,7 @@ export abstract class IndexFile {
     if (this.count >= this.maxEntries && !skipFullCheck) {
       throw limitError('LIMIT_EXCEEDED', 'INDEX_BYTES_MAX', this.maxEntries * this.entryBytes, (this.count + 1) * this.entryBytes, `index ${this.path}`);
     }
+    assert(this.mem !== null, 'no entry is added to an unloaded (sealed) index');
     const at = this.count * this.entryBytes;
     if (at + this.entryBytes > this.mem.length) {
       const grown = Buffer.alloc(Math.max(this.mem.length * 2, at + this.entryBytes));
@@ -97,6 +145,7 @@ export abstract class IndexFile {
   /** Writes entries not yet in the file; with `durable`, fdatasyncs the file too. */
   sync(durable: boolean): void {
     if (this.writtenEntries < this.count) {
+      assert(this.mem !== null, `index ${this.path}: unwritten entries of an unloaded index`);
       const from = this.writtenEntries * this.entryBytes;
       const to = this.count * this.entryBytes;
       let done = 0;
@@ -119,6 +168,7 @@ export abstract class IndexFile {
   reset(): void {
     this.count = 0;
     this.writtenEntries = 0;
+    this.mem ??= Buffer.alloc(INITIAL_CAPACITY_ENTRIES * this.entryBytes);
     fs.ftruncateSync(this.fd, 0);
   }
 

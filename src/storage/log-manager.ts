@@ -16,10 +16,14 @@
 // owner change its metadata, then remove the directory in the background
 // (purgeDeleted). open() reports the `-delete` directories it finds, so the
 // owner can finish a delete a crash cut short, and purges them.
+//
+// Asserted (our own invariants; a checkpoint or directory we read is checked,
+// never asserted): one PartitionLog per partition directory, and checkpoints
+// written only with `<topic>-<partition>` keys and non-negative offsets.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CopylessError } from '../errors.ts';
+import { CopylessError, assert } from '../errors.ts';
 import { PARTITIONS_MAX } from '../limits.ts';
 import { validateTopicName } from '../topic-name.ts';
 import { fdatasyncAsync, fsyncDir, fsyncDirAsync, io, mkdirDurable, storageError, writeFully } from './file-io.ts';
@@ -149,6 +153,7 @@ export class LogManager {
   }
 
   private openLog(topic: string, partition: number, config: LogConfig): PartitionLog {
+    assert(!this.logs.has(key(topic, partition)), `partition ${key(topic, partition)} opened twice`);
     const log = PartitionLog.open({
       dir: path.join(this.dataDir, key(topic, partition)),
       topic,
@@ -338,7 +343,8 @@ export class LogManager {
 function formatCheckpoint(points: Map<string, number>): string {
   const lines = [String(CHECKPOINT_VERSION), String(points.size)];
   for (const [k, offset] of points) {
-    const m = PARTITION_DIR.exec(k)!;
+    const m = PARTITION_DIR.exec(k);
+    assert(m !== null && Number.isSafeInteger(offset) && offset >= 0, `checkpoint entry ${k} ${offset}`);
     lines.push(`${m[1]} ${m[2]} ${offset}`);
   }
   return lines.join('\n') + '\n';
@@ -356,7 +362,9 @@ function readCheckpoint(file: string, logger?: RecoveryLogger): Map<string, numb
   }
   for (const line of lines.slice(2)) {
     const [topic, partition, offset] = line.split(' ');
-    if (topic && Number.isInteger(Number(partition)) && Number.isSafeInteger(Number(offset))) out.set(key(topic, Number(partition)), Number(offset));
+    const p = Number(partition);
+    const at = Number(offset);
+    if (topic && Number.isInteger(p) && p >= 0 && Number.isSafeInteger(at) && at >= 0) out.set(key(topic, p), at);
   }
   return out;
 }

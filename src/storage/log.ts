@@ -13,20 +13,32 @@
 // Idempotent producers: producer-state.ts checks each batch's producer id,
 // epoch and sequence before it is appended (a duplicate appends nothing and
 // answers the original offsets); the state is snapshotted on roll and close
-// and rebuilt on open.
+// and rebuilt on open. Helpers with one job each: append-batches.ts validates
+// and numbers a payload's batches, group-commit.ts shares fsyncs between
+// flushes, retention.ts picks the segments retention deletes.
+//
+// Invariants asserted here (our own; a client's bad input is a typed error):
+// segment base offsets strictly increase and each new segment starts at the
+// previous one's end; log start <= log end; the recovery point never passes
+// the log end; every append moves the log end by exactly its records.
 
 import fs from 'node:fs';
-import { CopylessError, limitError } from '../errors.ts';
+import { CopylessError, assert } from '../errors.ts';
 import { INDEX_BYTES_MAX } from '../limits.ts';
-import { setBaseOffset, setPartitionLeaderEpoch, settleMaxTimestamp, validateBatch } from '../record/record-batch.ts';
+import { setBaseOffset, setPartitionLeaderEpoch } from '../record/record-batch.ts';
+import { assignOffsets, type PendingBatch, validatePayload } from './append-batches.ts';
 import { io } from './file-io.ts';
+import { GroupCommit } from './group-commit.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import type { PageCache } from './page-cache.ts';
-import { type ProducerBatchHeader, ProducerStateManager } from './producer-state.ts';
-import { loadSegments, type RecoveryLogger, replayProducerBatches } from './recovery.ts';
-import { type AppendedBatch, RELATIVE_OFFSET_MAX, Segment } from './segment.ts';
+import { ProducerStateManager } from './producer-state.ts';
+import { loadSegments, type RecoveryLogger, restoreProducerState } from './recovery.ts';
+import { segmentsToDelete } from './retention.ts';
+import { type LogSlice, RELATIVE_OFFSET_MAX, Segment } from './segment.ts';
+import { LoadedIndexes } from './segment-indexes.ts';
 
 export { type LogConfig, LOG_CONFIG_DEFAULTS, validateLogConfig } from './log-config.ts';
+export type { LogSlice } from './segment.ts';
 
 export interface AppendResult {
   baseOffset: number;
@@ -37,22 +49,6 @@ export interface AppendResult {
   logStartOffset: number;
   /** True when an idempotent producer resent a batch already in the log: nothing was appended, the offsets are the original's. */
   duplicate?: boolean;
-}
-
-/** A byte range of ONE segment file, never read here: a fetch mode serves it (views, a copy or sendfile). */
-export interface LogSlice {
-  /** Page-cache file id of the segment's .log. */
-  fileId: number;
-  /** The real file (native sendfile uses fd). */
-  fd: number;
-  path: string;
-  segmentBaseOffset: number;
-  position: number;
-  length: number;
-  /** baseOffset of the first batch in the slice (at or before the offset asked for). */
-  firstOffset: number;
-  /** Drops the segment reference taken by read(); a deleted segment's fd is closed when the last reference goes. */
-  release(): void;
 }
 
 export interface SegmentInfo {
@@ -69,6 +65,8 @@ export interface SegmentInfo {
   timeIndexEntries: number;
   /** While an asynchronous fdatasync of the file runs, the bytes it covers; 0 otherwise. */
   writeBackBytes: number;
+  /** Bytes of index entries in process memory: the active segment's, and a closed one's only while among the recently used (INDEX_LOADED_SEGMENTS_MAX). */
+  indexMemoryBytes: number;
 }
 
 export interface PartitionLogOptions {
@@ -86,10 +84,6 @@ export interface PartitionLogOptions {
   logger?: RecoveryLogger;
 }
 
-/** A batch of a produce payload, validated, with the offsets it will get. */
-type PendingBatch = AppendedBatch & { lastOffsetDelta: number; producer: ProducerBatchHeader | null };
-
-const noop = (): void => {};
 /** The epoch stamped on appended batches when the caller gives none: a single broker is leader in epoch 0 forever. */
 export const LEADER_EPOCH_DEFAULT = 0;
 
@@ -102,6 +96,8 @@ export class PartitionLog {
   private readonly now: () => number;
   private readonly logger?: RecoveryLogger;
   private readonly segs: Segment[];
+  /** Which closed segments keep their index entries in memory (segment-indexes.ts). */
+  private readonly loadedIndexes: LoadedIndexes;
   /** Idempotent producers of this partition. */
   readonly producers: ProducerStateManager;
   private recoveryOffset: number;
@@ -110,11 +106,10 @@ export class PartitionLog {
   private appendedMessages = 0;
   private flushedMessages = 0;
   private lastFlushMs: number;
-  private inFlight: { target: number; promise: Promise<void> } | null = null;
-  private queued: Promise<void> | null = null;
+  private readonly commits: GroupCommit;
   private state: 'open' | 'closed' | 'deleted' = 'open';
 
-  private constructor(o: PartitionLogOptions, segments: Segment[], recoveryPoint: number) {
+  private constructor(o: PartitionLogOptions, loaded: { segments: Segment[]; recoveryPoint: number; loadedIndexes: LoadedIndexes }) {
     this.topic = o.topic;
     this.partition = o.partition;
     this.dir = o.dir;
@@ -122,30 +117,41 @@ export class PartitionLog {
     this.pageCache = o.pageCache;
     this.now = o.now ?? Date.now;
     this.logger = o.logger;
-    this.segs = segments;
-    this.recoveryOffset = recoveryPoint;
+    this.segs = loaded.segments;
+    this.loadedIndexes = loaded.loadedIndexes;
+    this.recoveryOffset = loaded.recoveryPoint;
     this.startOffset = o.logStartOffset ?? 0;
     this.producers = new ProducerStateManager({ dir: o.dir, topic: o.topic, partition: o.partition });
     this.lastFlushMs = this.now();
+    this.commits = new GroupCommit({
+      target: () => (this.state === 'open' && this.logEndOffset > this.recoveryOffset ? this.logEndOffset : null),
+      run: (target) => this.flushSegments(target),
+    });
+    for (let i = 1; i < this.segs.length; i++) {
+      assert(this.segs[i].baseOffset > this.segs[i - 1].baseOffset, `log ${o.topic}-${o.partition}: segment base offsets out of order`);
+    }
   }
 
   /** Opens (recovering if needed, see recovery.ts) or creates the partition directory. */
   static open(o: PartitionLogOptions): PartitionLog {
     const config = validateLogConfig(o.config);
     const now = o.now ?? Date.now;
+    const loadedIndexes = new LoadedIndexes();
     const { segments, recoveryPoint } = loadSegments({
       dir: o.dir,
       pageCache: o.pageCache,
       indexIntervalBytes: config.indexIntervalBytes,
       indexBytesMax: config.indexBytesMax ?? INDEX_BYTES_MAX,
+      loadedIndexes,
       recoveryPoint: o.recoveryPoint,
       cleanShutdown: o.cleanShutdown,
       nowMs: now(),
       logger: o.logger,
     });
-    const log = new PartitionLog({ ...o, config }, segments, recoveryPoint);
+    const log = new PartitionLog({ ...o, config }, { segments, recoveryPoint, loadedIndexes });
     log.startOffset = Math.min(log.startOffset, log.logEndOffset);
-    log.loadProducerState();
+    restoreProducerState(log.producers, segments, { topic: o.topic, partition: o.partition, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, logger: o.logger });
+    log.checkOffsets();
     o.logger?.info({ topic: o.topic, partition: o.partition, segments: segments.length, logEndOffset: log.logEndOffset }, 'partition log opened');
     return log;
   }
@@ -172,6 +178,14 @@ export class PartitionLog {
     return this.segs[this.segs.length - 1];
   }
 
+  /** log start <= log end, and the recovery point is within the log (asserted after every change to them). */
+  private checkOffsets(): void {
+    const start = this.logStartOffset;
+    const end = this.logEndOffset;
+    assert(start <= end, `log ${this.topic}-${this.partition}: start ${start} past end ${end}`);
+    assert(this.recoveryOffset <= end, `log ${this.topic}-${this.partition}: recovery point ${this.recoveryOffset} past end ${end}`);
+  }
+
   private checkOpen(): void {
     if (this.state === 'open') return;
     const [name, why] = this.state === 'deleted' ? (['UNKNOWN_TOPIC_OR_PARTITION', 'was deleted'] as const) : (['BROKER_SHUTTING_DOWN', 'is closed'] as const);
@@ -188,17 +202,11 @@ export class PartitionLog {
    */
   append(payload: Buffer, o: { leaderEpoch?: number } = {}): AppendResult {
     this.checkOpen();
-    const batches = this.validatePayload(payload);
+    const batches = validatePayload(payload, { segmentBytes: this.config.segmentBytes, messageBytesMax: this.config.messageBytesMax, topic: this.topic, partition: this.partition });
     const duplicate = this.checkProducers(batches);
     if (duplicate) return duplicate;
     const baseOffset = this.logEndOffset;
-    let next = baseOffset;
-    let maxTimestamp = -1;
-    for (const b of batches) {
-      b.lastOffset = next + b.lastOffsetDelta;
-      next = b.lastOffset + 1;
-      if (b.maxTimestamp > maxTimestamp) maxTimestamp = b.maxTimestamp;
-    }
+    const { nextOffset: next, maxTimestamp } = assignOffsets(batches, baseOffset);
     const nowMs = this.now();
     const segment = this.maybeRoll(payload.length, next - 1, nowMs);
     for (const b of batches) {
@@ -206,6 +214,7 @@ export class PartitionLog {
       setPartitionLeaderEpoch(payload, b.at, o.leaderEpoch ?? LEADER_EPOCH_DEFAULT);
     }
     segment.append(payload, batches, { indexIntervalBytes: this.config.indexIntervalBytes, nowMs });
+    assert(this.logEndOffset === next, 'an append moves the log end by exactly its records');
     for (const b of batches) {
       if (b.producer) this.producers.update(b.producer, { firstOffset: b.lastOffset - b.lastOffsetDelta, lastOffset: b.lastOffset, timestamp: nowMs });
     }
@@ -213,38 +222,6 @@ export class PartitionLog {
     this.appendedMessages += records;
     if (this.appendedMessages - this.flushedMessages >= this.config.flushIntervalMessages) this.flushInBackground('flushIntervalMessages');
     return { baseOffset, lastOffset: next - 1, records, bytes: payload.length, maxTimestamp, logStartOffset: this.logStartOffset };
-  }
-
-  /**
-   * Validates every batch of the payload (validateBatch) and that they fill
-   * it exactly, and settles each batch's maxTimestamp (a header field set in
-   * place, CRC recomputed, records unchanged; see settleMaxTimestamp) so the
-   * time index sees the records' real times even when a client sent -1.
-   */
-  private validatePayload(payload: Buffer): PendingBatch[] {
-    if (!Buffer.isBuffer(payload) || payload.length === 0) {
-      throw new CopylessError('INVALID_RECORD', 'records must hold at least one record batch', { field: 'records', topic: this.topic, partition: this.partition });
-    }
-    if (payload.length > this.config.segmentBytes) {
-      throw limitError('RECORD_LIST_TOO_LARGE', 'segmentBytes', this.config.segmentBytes, payload.length, 'produce payload', { topic: this.topic, partition: this.partition });
-    }
-    const batches: PendingBatch[] = [];
-    const limit = { batchBytesMax: this.config.messageBytesMax };
-    for (let at = 0; at < payload.length; ) {
-      const h = validateBatch(payload, at, limit);
-      if (h.isTransactional) {
-        throw new CopylessError('INVALID_TXN_STATE', `record batch at byte ${at} is transactional; copyless does not support transactions`, {
-          field: 'attributes',
-          topic: this.topic,
-          partition: this.partition,
-        });
-      }
-      const maxTimestamp = settleMaxTimestamp(payload, at, h);
-      const producer = h.producerId >= 0 ? { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta } : null;
-      batches.push({ at, totalBytes: h.totalBytes, lastOffsetDelta: h.lastOffsetDelta, lastOffset: 0, maxTimestamp, producer });
-      at += h.totalBytes;
-    }
-    return batches;
   }
 
   /**
@@ -267,24 +244,6 @@ export class PartitionLog {
     const dup = this.producers.check(idempotent.producer!);
     if (dup === null) return null;
     return { baseOffset: dup.firstOffset, lastOffset: dup.lastOffset, records: 0, bytes: 0, maxTimestamp: -1, logStartOffset: this.logStartOffset, duplicate: true };
-  }
-
-  /** The producer table as of the log end: the newest valid snapshot, then the batch headers after it. */
-  private loadProducerState(): void {
-    const from = this.producers.loadSnapshot({ logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, warn: (obj, msg) => this.logger?.warn(obj, msg) });
-    let replayed = 0;
-    replayProducerBatches(
-      this.segs,
-      from,
-      (b) => {
-        this.producers.update(b, { firstOffset: b.baseOffset, lastOffset: b.lastOffset, timestamp: b.maxTimestamp });
-        replayed++;
-      },
-      this.logger,
-    );
-    if (this.producers.size > 0 || replayed > 0) {
-      this.logger?.info({ topic: this.topic, partition: this.partition, producers: this.producers.size, snapshotOffset: from, replayedBatches: replayed }, 'producer state loaded');
-    }
   }
 
   /**
@@ -315,7 +274,9 @@ export class PartitionLog {
       pageCache: this.pageCache,
       indexBytesMax: this.config.indexBytesMax ?? INDEX_BYTES_MAX,
       dirSync: 'background',
+      loadedIndexes: this.loadedIndexes,
     });
+    assert(next.baseOffset === old.nextOffset && next.baseOffset > old.baseOffset, `log ${this.topic}-${this.partition}: rolled segment ${next.baseOffset} does not follow ${old.baseOffset}..${old.nextOffset}`);
     this.segs.push(next);
     this.producers.takeSnapshot(next.baseOffset);
     this.logger?.info({ topic: this.topic, partition: this.partition, baseOffset: next.baseOffset, reason }, 'rolled segment');
@@ -330,36 +291,15 @@ export class PartitionLog {
    * RocketMQ's GroupCommitService): at most one fsync in flight, one queued.
    */
   flush(): Promise<void> {
-    const target = this.logEndOffset;
-    if (target <= this.recoveryOffset || this.state !== 'open') return Promise.resolve();
-    if (this.queued) return this.queued;
-    if (this.inFlight) {
-      if (this.inFlight.target >= target) return this.inFlight.promise;
-      this.queued = this.inFlight.promise.then(noop, noop).then(() => {
-        this.queued = null;
-        return this.runFlush();
-      });
-      return this.queued;
-    }
-    return this.runFlush();
+    return this.commits.flush();
   }
 
-  private runFlush(): Promise<void> {
-    const target = this.logEndOffset;
-    if (target <= this.recoveryOffset || this.state !== 'open') return Promise.resolve();
+  /** One group-commit pass: fdatasyncs every segment with unflushed bytes (off the event loop), then moves the recovery point to `target`. */
+  private async flushSegments(target: number): Promise<void> {
     const messages = this.appendedMessages;
     const dirty = this.segs.filter((s) => s.flushedBytes < s.sizeBytes);
-    const flight = { target, promise: Promise.resolve() };
-    flight.promise = (async () => {
-      try {
-        await Promise.all(dirty.map((s) => s.flush()));
-        this.flushed(target, messages);
-      } finally {
-        if (this.inFlight === flight) this.inFlight = null;
-      }
-    })();
-    this.inFlight = flight;
-    return flight.promise;
+    await Promise.all(dirty.map((s) => s.flush()));
+    this.flushed(target, messages);
   }
 
   /**
@@ -383,6 +323,7 @@ export class PartitionLog {
   }
 
   private flushed(target: number, messages: number): void {
+    assert(target <= this.logEndOffset, `log ${this.topic}-${this.partition}: flushed to ${target} past the end ${this.logEndOffset}`);
     this.recoveryOffset = Math.max(this.recoveryOffset, target);
     this.flushedMessages = Math.max(this.flushedMessages, messages);
     this.lastFlushMs = this.now();
@@ -421,7 +362,7 @@ export class PartitionLog {
     for (let i = this.floorSegment(offset); i < this.segs.length; i++) {
       const segment = this.segs[i];
       const r = segment.read(offset, maxBytes, minOneBatch);
-      if (r) return slice(segment, r);
+      if (r) return segment.slice(r);
     }
     return null;
   }
@@ -435,6 +376,7 @@ export class PartitionLog {
       if (this.segs[mid].baseOffset <= offset) lo = mid;
       else hi = mid - 1;
     }
+    assert(this.segs[lo].baseOffset <= offset, 'a read at or above the log start has a floor segment');
     return lo;
   }
 
@@ -466,6 +408,7 @@ export class PartitionLog {
         indexEntries: s.indexEntries.offset,
         timeIndexEntries: s.indexEntries.time,
         writeBackBytes: s.writeBackBytes,
+        indexMemoryBytes: s.indexMemoryBytes,
       };
     });
   }
@@ -474,26 +417,20 @@ export class PartitionLog {
 
   /**
    * Deletes the oldest closed segments while they are older than retentionMs
-   * (by their newest record) or while the log without them stays at or above
-   * retentionBytes; never the active segment. Returns the segments deleted.
+   * (by their newest record), while the log without them stays at or above
+   * retentionBytes, or while they lie below the log start (retention.ts);
+   * never the active segment. Returns the segments deleted.
    */
   applyRetention(nowMs = this.now()): number {
     if (this.state !== 'open') return 0;
     const { retentionMs, retentionBytes } = this.config;
-    const closed = this.segs.length - 1;
-    let count = 0;
-    if (retentionMs >= 0) while (count < closed && nowMs - this.segs[count].largestTimestamp > retentionMs) count++;
-    if (retentionBytes >= 0) {
-      let excess = this.sizeBytes - retentionBytes;
-      for (let i = 0; i < count; i++) excess -= this.segs[i].sizeBytes;
-      while (count < closed && excess - this.segs[count].sizeBytes >= 0) excess -= this.segs[count++].sizeBytes;
-    }
+    const count = segmentsToDelete(this.segs, { nowMs, retentionMs, retentionBytes, startOffset: this.startOffset });
     this.producers.removeExpired(nowMs);
-    while (count < closed && this.segs[count + 1].baseOffset <= this.startOffset) count++; // below a DeleteRecords start
     if (count === 0) return 0;
     const gone = this.segs.splice(0, count);
     for (const s of gone) s.retire('delete');
     this.recoveryOffset = Math.max(this.recoveryOffset, this.logStartOffset);
+    this.checkOffsets();
     this.producers.deleteSnapshotsBelow(this.logStartOffset);
     this.logger?.info({ topic: this.topic, partition: this.partition, segments: count, logStartOffset: this.logStartOffset }, 'retention deleted segments');
     return count;
@@ -518,6 +455,7 @@ export class PartitionLog {
     }
     if (target > this.startOffset) this.startOffset = target;
     this.applyRetention();
+    this.checkOffsets();
     return this.logStartOffset;
   }
 
@@ -537,23 +475,4 @@ export class PartitionLog {
     for (const s of this.segs) s.retire('delete');
     io('delete', this.dir, () => fs.rmSync(this.dir, { recursive: true, force: true }));
   }
-}
-
-function slice(segment: Segment, r: { position: number; length: number; firstOffset: number }): LogSlice {
-  segment.acquire();
-  let released = false;
-  return {
-    fileId: segment.fileId,
-    fd: segment.fd,
-    path: segment.logPath,
-    segmentBaseOffset: segment.baseOffset,
-    position: r.position,
-    length: r.length,
-    firstOffset: r.firstOffset,
-    release(): void {
-      if (released) return;
-      released = true;
-      segment.release();
-    },
-  };
 }

@@ -68,13 +68,15 @@ export class OffsetIndex extends IndexFile {
       assert(position > last.position, `offset index ${this.path}: position ${position} is not above the last entry ${last.position}`);
     }
     const at = this.reserve();
-    this.mem.writeInt32BE(relative, at);
-    this.mem.writeInt32BE(position, at + POSITION_FIELD_OFFSET);
+    const buf = this.entriesBuffer;
+    buf.writeInt32BE(relative, at);
+    buf.writeInt32BE(position, at + POSITION_FIELD_OFFSET);
   }
 
   entry(i: number): OffsetPosition {
     const at = i * OFFSET_INDEX_ENTRY_BYTES;
-    return { offset: this.baseOffset + this.mem.readInt32BE(at), position: this.mem.readInt32BE(at + POSITION_FIELD_OFFSET) };
+    const buf = this.entriesBuffer;
+    return { offset: this.baseOffset + buf.readInt32BE(at), position: buf.readInt32BE(at + POSITION_FIELD_OFFSET) };
   }
 
   /** The last entry, or (baseOffset, 0) when the index is empty. */
@@ -91,17 +93,19 @@ export class OffsetIndex extends IndexFile {
   /** `lookup(target).position` without building an object (the fetch hot path). */
   lookupPosition(target: number): number {
     const i = this.floorIndex(target, false);
-    return i < 0 ? 0 : this.mem.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES + POSITION_FIELD_OFFSET);
+    return i < 0 ? 0 : this.entriesBuffer.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES + POSITION_FIELD_OFFSET);
   }
 
   /** The position of the last entry at or before byte `position` (a batch start), or 0: where a scan for the last batch boundary before `position` starts. */
   floorPosition(position: number): number {
+    if (this.count === 0) return 0;
+    const buf = this.entriesBuffer;
     let lo = 0;
     let hi = this.count - 1;
     let found = 0;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const p = this.mem.readInt32BE(mid * OFFSET_INDEX_ENTRY_BYTES + POSITION_FIELD_OFFSET);
+      const p = buf.readInt32BE(mid * OFFSET_INDEX_ENTRY_BYTES + POSITION_FIELD_OFFSET);
       if (p <= position) {
         found = p;
         lo = mid + 1;
@@ -117,7 +121,7 @@ export class OffsetIndex extends IndexFile {
   }
 
   protected keyAt(i: number): number {
-    return this.baseOffset + this.mem.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES);
+    return this.baseOffset + this.entriesBuffer.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES);
   }
 }
 

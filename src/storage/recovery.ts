@@ -19,9 +19,19 @@
 // runs before the broker serves anyone, and the cache model describes serving.
 // The same goes for the producer-state replay (`replayProducerBatches`), which
 // reads only batch headers from the newest producer snapshot to the log end.
+//
+// Each segment but the last is closed as soon as the next one is loaded, so
+// its index entries fall under the log's bound on loaded indexes
+// (segment-indexes.ts) while loading goes on: opening a log of thousands of
+// segments holds a few segments' entries at a time, not all of them.
+//
+// Asserted (our own invariants; what the files hold is checked, never
+// asserted): segment base offsets strictly increase, every scan stays inside
+// its file, and a recovered segment ends at or before its old size.
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { assert } from '../errors.ts';
 import { BATCH_BYTES_MAX_CEILING } from '../limits.ts';
 import {
   BATCH_HEADER_BYTES,
@@ -41,8 +51,10 @@ import {
   batchIsControl,
 } from '../record/record-batch.ts';
 import { readInt64 } from '../record/int64.ts';
-import { io, mkdirDurable, readFully } from './file-io.ts';
+import { io, mkdirDurable, readFully, storageError } from './file-io.ts';
 import type { PageCache } from './page-cache.ts';
+import type { ProducerStateManager } from './producer-state.ts';
+import type { LoadedIndexes } from './segment-indexes.ts';
 import { INDEX_SUFFIX, LOG_SUFFIX, RELATIVE_OFFSET_MAX, Segment, TIME_INDEX_SUFFIX } from './segment.ts';
 
 /** Read size of the recovery scan; a larger batch gets a buffer of its own size. */
@@ -63,6 +75,8 @@ export interface LoadOptions {
   pageCache: PageCache;
   indexIntervalBytes: number;
   indexBytesMax: number;
+  /** The log's bound on closed segments holding index entries in memory. */
+  loadedIndexes: LoadedIndexes;
   recoveryPoint: number;
   cleanShutdown: boolean;
   nowMs: number;
@@ -83,6 +97,7 @@ class ChunkReader {
 
   /** A view of [position, position + length); the caller checked it lies inside the file. */
   bytes(position: number, length: number): Buffer {
+    assert(position >= 0 && length >= 0 && position + length <= this.fileSize, 'a scan stays inside its file');
     if (position < this.start || position + length > this.end) {
       const want = Math.max(length, Math.min(this.readBytes, this.fileSize - position));
       if (want > this.buf.length) this.buf = Buffer.allocUnsafe(want);
@@ -135,6 +150,7 @@ export function recoverSegment(segment: Segment, o: { indexIntervalBytes: number
     segment.indexBatch(position, c.lastOffset, c.maxTimestamp, c.totalBytes, o.indexIntervalBytes);
     position += c.totalBytes;
   }
+  assert(position <= fileSize, `${segment.logPath}: recovery scanned past the end (${position} of ${fileSize})`);
   const truncated = fileSize - position;
   if (truncated > 0) {
     o.logger?.warn({ segment: segment.logPath, position, truncatedBytes: truncated, problem }, 'truncating a torn or corrupt segment tail');
@@ -168,6 +184,7 @@ function checkTrusted(segment: Segment, toEnd: boolean): string | null {
     position += c.totalBytes;
     if (!toEnd) return null;
   }
+  assert(position === fileSize, `${segment.logPath}: trusted scan ended at ${position} of ${fileSize}`);
   segment.resumeIndexing(fileSize - entry.position);
   return null;
 }
@@ -184,7 +201,13 @@ function listSegments(dir: string, logger?: RecoveryLogger): number[] {
       io('delete', name, () => fs.rmSync(path.join(dir, name), { force: true }));
     }
   }
-  return [...logs].map(Number).sort((a, b) => a - b);
+  const bases = [...logs].map(Number).sort((a, b) => a - b);
+  const unsafe = bases.find((b) => !Number.isSafeInteger(b));
+  if (unsafe !== undefined) {
+    // 20 digits reach past 2^53: such a name is not one copyless wrote (offsets are JS numbers), and two of them could collide.
+    throw storageError('list', dir, new Error(`a segment file is named with base offset ${unsafe}, past ${Number.MAX_SAFE_INTEGER}`));
+  }
+  return bases;
 }
 
 /** When a reopened active segment's segmentMs clock starts: its first batch's time if sane, else now. */
@@ -203,49 +226,78 @@ function rollStart(segment: Segment, nowMs: number): number | null {
 export function loadSegments(o: LoadOptions): { segments: Segment[]; recoveryPoint: number } {
   mkdirDurable(o.dir); // a new partition's directory entry is fsynced in the data dir
   const bases = listSegments(o.dir, o.logger);
-  const segOptions = { dir: o.dir, pageCache: o.pageCache, indexBytesMax: o.indexBytesMax };
+  const segOptions = { dir: o.dir, pageCache: o.pageCache, indexBytesMax: o.indexBytesMax, loadedIndexes: o.loadedIndexes };
   if (bases.length === 0) return { segments: [Segment.create({ ...segOptions, baseOffset: 0 })], recoveryPoint: 0 };
   const recoverFrom = o.cleanShutdown ? Infinity : bases.filter((b) => b <= o.recoveryPoint).pop() ?? bases[0];
   const segments: Segment[] = [];
-  const recovered = new Set<Segment>();
+  let previousRecovered = false;
   for (let i = 0; i < bases.length; i++) {
     const { segment, problems } = Segment.load({ ...segOptions, baseOffset: bases[i] });
+    if (i > 0) closeLoaded(segments[i - 1], segment.baseOffset, previousRecovered);
     segments.push(segment);
     const isLast = i === bases.length - 1;
     let why: string | null = problems.join('; ') || null;
     if (why === null) why = segment.baseOffset >= recoverFrom ? 'unclean shutdown' : checkTrusted(segment, isLast);
     let truncated = 0;
+    previousRecovered = why !== null;
     if (why !== null) {
       o.logger?.warn({ segment: segment.logPath, why }, 'recovering segment');
       truncated = recoverSegment(segment, { indexIntervalBytes: o.indexIntervalBytes, logger: o.logger });
-      recovered.add(segment);
     }
     if (truncated > 0 && !isLast) {
       dropLater(o, bases.slice(i + 1));
       break;
     }
   }
-  finishLoad(segments, recovered, o.nowMs);
   const active = segments[segments.length - 1];
+  active.rollStartMs = rollStart(active, o.nowMs);
+  assert(active.nextOffset >= active.baseOffset, `${active.logPath}: next offset ${active.nextOffset} below the base offset`);
   return { segments, recoveryPoint: active.nextOffset };
 }
 
 function dropLater(o: LoadOptions, bases: number[]): void {
   for (const base of bases) {
-    const { segment } = Segment.load({ dir: o.dir, pageCache: o.pageCache, indexBytesMax: o.indexBytesMax, baseOffset: base });
+    const { segment } = Segment.load({ dir: o.dir, pageCache: o.pageCache, indexBytesMax: o.indexBytesMax, loadedIndexes: o.loadedIndexes, baseOffset: base });
     o.logger?.warn({ segment: segment.logPath }, 'deleting a segment after a truncated one');
     segment.retire('delete');
   }
 }
 
-/** Closed segments stop taking appends; each learns where the next one starts; the last one's roll clock starts. */
-function finishLoad(segments: Segment[], recovered: Set<Segment>, nowMs: number): void {
-  for (let i = 0; i < segments.length - 1; i++) {
-    segments[i].nextOffset = Math.max(segments[i].nextOffset, segments[i + 1].baseOffset);
-    segments[i].onBecomeInactive({ durable: recovered.has(segments[i]) });
+/**
+ * A loaded segment followed by another stops taking appends: it learns where
+ * the next one starts and is closed (its final time entry written, its index
+ * files fdatasynced if recovery rewrote them), which puts its index entries
+ * under the log's bound.
+ */
+function closeLoaded(segment: Segment, nextBaseOffset: number, recovered: boolean): void {
+  assert(nextBaseOffset > segment.baseOffset, `segment ${nextBaseOffset} does not follow segment ${segment.baseOffset}`);
+  segment.nextOffset = Math.max(segment.nextOffset, nextBaseOffset);
+  segment.onBecomeInactive({ durable: recovered });
+}
+
+/**
+ * The producer table as of the log end (Kafka's loadProducerState): the
+ * newest valid snapshot, then the headers of every batch after it.
+ */
+export function restoreProducerState(
+  producers: ProducerStateManager,
+  segments: readonly Segment[],
+  o: { topic: string; partition: number; logStartOffset: number; logEndOffset: number; logger?: RecoveryLogger },
+): void {
+  const from = producers.loadSnapshot({ logStartOffset: o.logStartOffset, logEndOffset: o.logEndOffset, warn: (obj, msg) => o.logger?.warn(obj, msg) });
+  let replayed = 0;
+  replayProducerBatches(
+    segments,
+    from,
+    (b) => {
+      producers.update(b, { firstOffset: b.baseOffset, lastOffset: b.lastOffset, timestamp: b.maxTimestamp });
+      replayed++;
+    },
+    o.logger,
+  );
+  if (producers.size > 0 || replayed > 0) {
+    o.logger?.info({ topic: o.topic, partition: o.partition, producers: producers.size, snapshotOffset: from, replayedBatches: replayed }, 'producer state loaded');
   }
-  const active = segments[segments.length - 1];
-  active.rollStartMs = rollStart(active, nowMs);
 }
 
 /** The producer fields of a stored batch, as the producer-state replay sees them. */

@@ -11,28 +11,26 @@
 // cleans them; a failed append is cut back out of both. Every real fdatasync
 // of the .log is reported to the page cache (markClean), which counts it. Creating a segment fsyncs the
 // partition directory, so its directory entry is as durable as its bytes.
-// Reads: the forward scans from an index entry read batch headers through the
-// simulated page cache, never record bytes; a read returns a byte range
-// (position, length) of whole batches that a fetch mode serves later.
+// Reads (segment-reads.ts): the forward scans from an index entry read batch
+// headers through the simulated page cache, never record bytes; a read
+// returns a byte range (position, length) of whole batches that a fetch mode
+// serves later. Indexes (segment-indexes.ts): both sparse indexes, the
+// indexing rule, and which closed segments keep their entries in memory
+// (lazy loading). This file keeps the .log and the segment's lifecycle.
+//
+// Invariants asserted here (our own; bad bytes on disk are typed errors):
+// baseOffset <= nextOffset; offsets only grow; every batch and every range a
+// read returns lies inside the file; nothing is appended or indexed once the
+// segment is closed; a reference is never released twice.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CopylessError } from '../errors.ts';
+import { assert } from '../errors.ts';
 import { PAGE_CACHE_BYTES_MIN } from '../limits.ts';
-import {
-  BATCH_HEADER_BYTES,
-  BATCH_OFFSETS_BYTES,
-  BATCH_TIMESTAMPS_BYTES,
-  batchBaseOffset,
-  batchLastOffset,
-  batchMaxTimestamp,
-  batchTotalBytes,
-  decodeRecordBatch,
-} from '../record/record-batch.ts';
 import { fdatasyncAsync, fsyncDir, fsyncDirAsync, io, storageError, writeFully } from './file-io.ts';
-import { OffsetIndex } from './offset-index.ts';
 import type { PageCache } from './page-cache.ts';
-import { TimeIndex } from './time-index.ts';
+import { type LoadedIndexes, SegmentIndexes } from './segment-indexes.ts';
+import { type BatchLocation, type SegmentRange, SegmentReads } from './segment-reads.ts';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -55,11 +53,20 @@ export interface AppendedBatch {
   maxTimestamp: number;
 }
 
-/** The batch a lookup landed on. */
-export interface BatchLocation {
+/** A byte range of ONE segment file, never read by storage: a fetch mode serves it (views, a copy or sendfile). */
+export interface LogSlice {
+  /** Page-cache file id of the segment's .log. */
+  fileId: number;
+  /** The real file (native sendfile uses fd). */
+  fd: number;
+  path: string;
+  segmentBaseOffset: number;
   position: number;
-  totalBytes: number;
-  baseOffset: number;
+  length: number;
+  /** baseOffset of the first batch in the slice (at or before the offset asked for). */
+  firstOffset: number;
+  /** Drops the segment reference the slice holds; a deleted segment's fd is closed when the last reference goes. */
+  release(): void;
 }
 
 export interface SegmentOptions {
@@ -67,6 +74,8 @@ export interface SegmentOptions {
   baseOffset: number;
   pageCache: PageCache;
   indexBytesMax: number;
+  /** The log's bound on closed segments holding index entries in memory. */
+  loadedIndexes: LoadedIndexes;
 }
 
 /**
@@ -77,34 +86,23 @@ export interface SegmentOptions {
  */
 const CACHE_WRITE_CHUNK_BYTES = PAGE_CACHE_BYTES_MIN / 2;
 
-/**
- * Header bytes copied out of the page cache when they straddle two frames that
- * are not adjacent in memory; the common case reads them from one view.
- */
-const headerScratch = Buffer.alloc(BATCH_TIMESTAMPS_BYTES);
-
 export class Segment {
   readonly baseOffset: number;
   readonly logPath: string;
   readonly fd: number;
   readonly fileId: number;
   private readonly pageCache: PageCache;
-  private readonly offsetIndex: OffsetIndex;
-  private readonly timeIndex: TimeIndex;
+  private readonly indexes: SegmentIndexes;
+  private readonly reads: SegmentReads;
   private size: number;
   /** The offset after the last batch (baseOffset when empty). */
-  nextOffset: number;
-  /** Largest batch maxTimestamp in the segment, -1 when unknown, and the batch lastOffset that carried it. */
-  maxTimestamp = -1;
-  offsetOfMaxTimestamp: number;
+  private next: number;
   /** When the segment's age for segmentMs starts; null until the first append. */
   rollStartMs: number | null = null;
   /** Bytes known to be fdatasynced. */
   flushedBytes: number;
   /** While an asynchronous fdatasync runs, the file size it covers (its dirty pages are under write-back); 0 otherwise. */
   writeBackBytes = 0;
-  private bytesSinceLastIndexEntry = 0;
-  private inactive = false;
   /**
    * A segment created by a roll fsyncs its directory off the event loop: this
    * settles with the error, or null, once that fsync is done. A flush waits
@@ -114,18 +112,17 @@ export class Segment {
   private refs = 0;
   private retired: 'close' | 'delete' | null = null;
 
-  private constructor(o: SegmentOptions & { fd: number; size: number; offsetIndex: OffsetIndex; timeIndex: TimeIndex }) {
+  private constructor(o: SegmentOptions & { fd: number; size: number; indexes: SegmentIndexes }) {
     this.baseOffset = o.baseOffset;
     this.logPath = path.join(o.dir, segmentFileName(o.baseOffset, LOG_SUFFIX));
     this.fd = o.fd;
     this.size = o.size;
     this.pageCache = o.pageCache;
-    this.offsetIndex = o.offsetIndex;
-    this.timeIndex = o.timeIndex;
-    this.nextOffset = o.baseOffset;
-    this.offsetOfMaxTimestamp = o.baseOffset;
+    this.indexes = o.indexes;
+    this.next = o.baseOffset;
     this.flushedBytes = o.size;
     this.fileId = o.pageCache.registerFile({ name: this.logPath, fd: o.fd, size: o.size });
+    this.reads = new SegmentReads(this, o.indexes, o.pageCache);
   }
 
   /**
@@ -136,12 +133,12 @@ export class Segment {
    * event loop, and the segment's flushes wait for it.
    */
   static create(o: SegmentOptions & { dirSync?: 'now' | 'background' }): Segment {
+    assert(Number.isSafeInteger(o.baseOffset) && o.baseOffset >= 0, `new segment base offset ${o.baseOffset}`);
     const files = paths(o.dir, o.baseOffset);
     const fd = io('create', files.log, () => fs.openSync(files.log, 'wx+'));
-    const offsetIndex = io('create', files.index, () => OffsetIndex.create({ path: files.index, baseOffset: o.baseOffset, indexBytesMax: o.indexBytesMax }));
-    const timeIndex = io('create', files.timeIndex, () => TimeIndex.create({ path: files.timeIndex, baseOffset: o.baseOffset, indexBytesMax: o.indexBytesMax }));
+    const indexes = SegmentIndexes.create(indexOptions(o, files));
     if (o.dirSync !== 'background') fsyncDir(o.dir);
-    const segment = new Segment({ ...o, fd, size: 0, offsetIndex, timeIndex });
+    const segment = new Segment({ ...o, fd, size: 0, indexes });
     if (o.dirSync === 'background') segment.dirSync = fsyncDirAsync(o.dir).then(() => null, (e: Error) => e);
     return segment;
   }
@@ -155,33 +152,8 @@ export class Segment {
     const files = paths(o.dir, o.baseOffset);
     const fd = io('open', files.log, () => fs.openSync(files.log, 'r+'));
     const size = io('stat', files.log, () => fs.fstatSync(fd).size);
-    const problems: string[] = [];
-    const base = { baseOffset: o.baseOffset, indexBytesMax: o.indexBytesMax };
-    let offsetIndex: OffsetIndex;
-    if (fs.existsSync(files.index)) {
-      const r = io('open', files.index, () => OffsetIndex.open({ ...base, path: files.index, logSizeBytes: size }));
-      offsetIndex = r.index;
-      if (r.problem) problems.push(`${files.index} ${r.problem}`);
-    } else {
-      offsetIndex = io('create', files.index, () => OffsetIndex.create({ ...base, path: files.index }));
-      problems.push(`${files.index} is missing`);
-    }
-    let timeIndex: TimeIndex;
-    if (fs.existsSync(files.timeIndex)) {
-      const r = io('open', files.timeIndex, () => TimeIndex.open({ ...base, path: files.timeIndex }));
-      timeIndex = r.index;
-      if (r.problem) problems.push(`${files.timeIndex} ${r.problem}`);
-    } else {
-      timeIndex = io('create', files.timeIndex, () => TimeIndex.create({ ...base, path: files.timeIndex }));
-      problems.push(`${files.timeIndex} is missing`);
-    }
-    const segment = new Segment({ ...o, fd, size, offsetIndex, timeIndex });
-    const last = timeIndex.lastEntry();
-    if (last) {
-      segment.maxTimestamp = last.timestamp;
-      segment.offsetOfMaxTimestamp = last.offset;
-    }
-    return { segment, problems };
+    const { indexes, problems } = SegmentIndexes.load({ ...indexOptions(o, files), logSizeBytes: size });
+    return { segment: new Segment({ ...o, fd, size, indexes }), problems };
   }
 
   get sizeBytes(): number {
@@ -192,18 +164,39 @@ export class Segment {
     return this.size === 0;
   }
 
+  /** The offset after the last batch (baseOffset when empty). */
+  get nextOffset(): number {
+    return this.next;
+  }
+
+  /** Loading only: a closed segment ends where the next one starts (recovery.ts finishLoad). */
+  set nextOffset(offset: number) {
+    assert(offset >= this.next, `segment ${this.baseOffset}: next offset ${offset} below ${this.next}`);
+    this.next = offset;
+  }
+
   get indexFull(): boolean {
-    return this.offsetIndex.isFull || this.timeIndex.isFull;
+    return this.indexes.full;
+  }
+
+  /** Bytes of index entries held in process memory (0 while a closed segment's indexes are unloaded). */
+  get indexMemoryBytes(): number {
+    return this.indexes.memoryBytes;
   }
 
   /** Entries in the offset index and the time index (the log inspector shows them). */
   get indexEntries(): { offset: number; time: number } {
-    return { offset: this.offsetIndex.entries, time: this.timeIndex.entries };
+    return this.indexes.entryCounts;
   }
 
   /** The last offset-index entry: where a scan for the segment's tail starts. */
   lastIndexEntry(): { offset: number; position: number } {
-    return this.offsetIndex.lastEntry();
+    return this.indexes.lastOffsetEntry();
+  }
+
+  /** Largest batch maxTimestamp in the segment, -1 when unknown. */
+  get maxTimestamp(): number {
+    return this.indexes.maxTimestamp;
   }
 
   /** The newest record time, for time-based retention; the file's mtime when no batch had a timestamp (as Kafka). */
@@ -222,7 +215,10 @@ export class Segment {
    * find a CRC-valid batch whose produce failed.
    */
   append(payload: Buffer, batches: AppendedBatch[], o: { indexIntervalBytes: number; nowMs: number }): void {
+    assert(!this.indexes.isSealed && this.retired === null, 'no append to a closed segment');
+    checkBatchLayout(payload, batches, this.next);
     const position = this.size;
+    assert(position + payload.length <= RELATIVE_OFFSET_MAX, 'segment positions stay int32 (the log rolls at segmentBytes)');
     try {
       writeFully(this.fd, payload, position);
       for (let at = 0; at < payload.length; at += CACHE_WRITE_CHUNK_BYTES) {
@@ -232,8 +228,8 @@ export class Segment {
       this.undoAppend(position);
       throw storageError('append to', this.logPath, e);
     }
-    for (const b of batches) this.indexBatch(position + b.at, b.lastOffset, b.maxTimestamp, b.totalBytes, o.indexIntervalBytes);
     this.size = position + payload.length;
+    for (const b of batches) this.indexBatch(position + b.at, b.lastOffset, b.maxTimestamp, b.totalBytes, o.indexIntervalBytes);
     if (this.rollStartMs === null) this.rollStartMs = o.nowMs;
   }
 
@@ -253,177 +249,59 @@ export class Segment {
   }
 
   /**
-   * Index bookkeeping for one batch at `position`, shared by append and
-   * recovery (Kafka LogSegment.append): an entry (lastOffset, position) once
-   * more than indexIntervalBytes were appended since the last one. A full
-   * index just skips entries (the log rolls before its next append), which
-   * only lengthens scans.
+   * One stored batch at `position` is in the segment (append, recovery): the
+   * indexes see it (segment-indexes.ts, the indexing rule) and the segment
+   * ends after it. The callers checked what came from disk; these are ours.
    */
   indexBatch(position: number, lastOffset: number, maxTimestamp: number, totalBytes: number, indexIntervalBytes: number): void {
-    if (maxTimestamp > this.maxTimestamp) {
-      this.maxTimestamp = maxTimestamp;
-      this.offsetOfMaxTimestamp = lastOffset;
-    }
-    if (this.bytesSinceLastIndexEntry > indexIntervalBytes) {
-      if (!this.offsetIndex.isFull) this.offsetIndex.append(lastOffset, position);
-      if (!this.timeIndex.isFull) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      this.bytesSinceLastIndexEntry = 0;
-    }
-    this.bytesSinceLastIndexEntry += totalBytes;
-    this.nextOffset = lastOffset + 1;
+    assert(lastOffset >= this.next, 'offsets in a segment only grow');
+    assert(lastOffset - this.baseOffset <= RELATIVE_OFFSET_MAX, 'offsets stay int32-relative to the segment base');
+    assert(position >= 0 && totalBytes > 0 && position + totalBytes <= this.size, 'an indexed batch lies inside its file');
+    this.indexes.add(position, lastOffset, maxTimestamp, totalBytes, indexIntervalBytes);
+    this.next = lastOffset + 1;
   }
 
   // ---------------------------------------------------------------- recovery support
 
   /** Forgets every index entry and the timestamp summary before a rebuild. */
   resetIndexes(): void {
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    this.bytesSinceLastIndexEntry = 0;
-    this.maxTimestamp = -1;
-    this.offsetOfMaxTimestamp = this.baseOffset;
-    this.nextOffset = this.baseOffset;
+    this.indexes.reset();
+    this.next = this.baseOffset;
   }
 
   /** Continues index bookkeeping after a trusted index: `bytes` were appended since its last entry. */
   resumeIndexing(bytesSinceLastIndexEntry: number): void {
-    this.bytesSinceLastIndexEntry = bytesSinceLastIndexEntry;
+    this.indexes.resume(bytesSinceLastIndexEntry);
   }
 
   /** Cuts the .log at `validBytes` (a torn or corrupt tail), dropping its cached pages too. */
   truncateBytes(validBytes: number): void {
+    assert(validBytes >= 0 && validBytes <= this.size, `${this.logPath}: truncate to ${validBytes} of ${this.size} bytes`);
     io('truncate', this.logPath, () => fs.ftruncateSync(this.fd, validBytes));
     this.pageCache.setFileSize(this.fileId, validBytes);
-    this.offsetIndex.truncateTo(this.nextOffset);
-    this.timeIndex.truncateTo(this.nextOffset);
+    this.indexes.truncateTo(this.next);
     this.size = validBytes;
     this.flushedBytes = Math.min(this.flushedBytes, validBytes);
   }
 
-  // ---------------------------------------------------------------- reads
+  // ---------------------------------------------------------------- reads (segment-reads.ts)
 
-  /**
-   * `length` bytes at `position` through the page cache, as one view of the
-   * cache frames when they are adjacent (the usual case) or copied into a
-   * scratch buffer when they are not. Valid until the next cache operation.
-   * `noReuse`: a lookup that must not count as an access (see PageCache ReadOptions).
-   */
-  private readHeader(position: number, length: number, noReuse = false): Buffer {
-    const r = this.pageCache.read(this.fileId, position, length, { noReuse });
-    if (r.length < length) throw storageError('read', this.logPath, new Error(`short read of ${r.length}/${length} bytes at ${position}`));
-    if (r.views.length === 1) return r.views[0];
-    let at = 0;
-    for (const v of r.views) at += v.copy(headerScratch, at);
-    return headerScratch;
-  }
-
-  /** A stored batch's size; a size that cannot be right means the file changed under us. */
-  private checkedSize(h: Buffer, position: number): number {
-    const totalBytes = batchTotalBytes(h, 0);
-    if (totalBytes < BATCH_HEADER_BYTES || position + totalBytes > this.size) {
-      throw new CopylessError('CORRUPT_MESSAGE', `${this.logPath}: batch at ${position} claims ${totalBytes} bytes; the segment is corrupt`, { field: 'batchLength' });
-    }
-    return totalBytes;
-  }
-
-  /**
-   * The batch holding `target`: the offset index gives a start position, then
-   * batch headers are read forward (through the page cache) to the first
-   * batch whose lastOffset >= target. Null when no batch in this segment has.
-   */
+  /** The batch holding `target`, or null when no batch in this segment has it. */
   locate(target: number): BatchLocation | null {
-    let position = this.offsetIndex.lookupPosition(target);
-    while (position < this.size) {
-      const h = this.readHeader(position, BATCH_OFFSETS_BYTES);
-      const totalBytes = this.checkedSize(h, position);
-      if (batchLastOffset(h, 0) >= target) return { position, totalBytes, baseOffset: batchBaseOffset(h, 0) };
-      position += totalBytes;
-    }
-    return null;
+    return this.reads.locate(target);
   }
 
-  /**
-   * The byte range to serve for a fetch at `offset`: from the start of the
-   * batch holding it, the whole batches that fit in `maxBytes`, never past this
-   * segment. Kafka may end a fetch inside a batch, which clients drop and fetch
-   * again; here every byte served is a byte a consumer keeps, so the bytes a
-   * broker counts are the bytes consumers receive. KIP-74: with `minOneBatch`,
-   * a first batch larger than `maxBytes` is still served whole; without it,
-   * the range is empty.
-   */
-  read(offset: number, maxBytes: number, minOneBatch: boolean): { position: number; length: number; firstOffset: number } | null {
-    const at = this.locate(offset);
-    if (!at) return null;
-    const limit = Math.min(maxBytes, this.size - at.position);
-    const length = at.totalBytes > limit ? (minOneBatch ? at.totalBytes : 0) : this.wholeBatchesWithin(at, at.position + limit);
-    return { position: at.position, length, firstOffset: at.baseOffset };
+  /** The byte range of whole batches to serve for a fetch at `offset` (see SegmentReads.read). */
+  read(offset: number, maxBytes: number, minOneBatch: boolean): SegmentRange | null {
+    return this.reads.read(offset, maxBytes, minOneBatch);
   }
 
-  /**
-   * Bytes from the located batch to the last batch boundary at or before
-   * `end` (the located batch fits). The offset index gives the last indexed
-   * batch start at or before `end`, so the header scan covers at most about
-   * indexIntervalBytes. Those header reads are lookups (noReuse): they must
-   * not count as accesses, or every fetch would promote the pages around its
-   * end to the active list.
-   */
-  private wholeBatchesWithin(at: BatchLocation, end: number): number {
-    let position = Math.max(at.position + at.totalBytes, this.offsetIndex.floorPosition(end));
-    while (position + BATCH_OFFSETS_BYTES <= end) {
-      const totalBytes = this.checkedSize(this.readHeader(position, BATCH_OFFSETS_BYTES, true), position);
-      if (position + totalBytes > end) break;
-      position += totalBytes;
-    }
-    return position - at.position;
-  }
-
-  /**
-   * The first record with timestamp >= `ts` (Kafka findOffsetByTimestamp):
-   * the time index narrows the start, headers are scanned to the first batch
-   * with maxTimestamp >= ts, and that batch is decoded (inflated, whatever
-   * its codec, as Kafka does on this path) to find the record. A batch that
-   * cannot be decoded (corrupt) answers with its base offset and maxTimestamp.
-   * Records below `minOffset` (the log start offset, which DeleteRecords may
-   * move inside a segment) are skipped.
-   */
+  /** The first record with timestamp >= `ts` at or after `minOffset` (see SegmentReads.findByTimestamp). */
   findByTimestamp(ts: number, minOffset = 0): { offset: number; timestamp: number } | null {
-    const from = this.timeIndex.lookup(ts);
-    let position = this.offsetIndex.lookupPosition(from.offset);
-    while (position < this.size) {
-      const h = this.readHeader(position, BATCH_TIMESTAMPS_BYTES);
-      const totalBytes = this.checkedSize(h, position);
-      const maxTimestamp = batchMaxTimestamp(h, 0);
-      if (maxTimestamp >= ts && batchLastOffset(h, 0) >= minOffset) {
-        const baseOffset = batchBaseOffset(h, 0);
-        const found = this.firstRecordAtOrAfter(position, totalBytes, ts, minOffset);
-        if (found !== 'none') return found ?? { offset: Math.max(baseOffset, minOffset), timestamp: maxTimestamp };
-      }
-      position += totalBytes;
-    }
-    return null;
-  }
-
-  /** The batch's first record at or after `ts` and `minOffset`; 'none' when it has none, null when it cannot be decoded. */
-  private firstRecordAtOrAfter(position: number, totalBytes: number, ts: number, minOffset: number): { offset: number; timestamp: number } | 'none' | null {
-    const r = this.pageCache.read(this.fileId, position, totalBytes);
-    const bytes = r.views.length === 1 ? r.views[0] : Buffer.concat(r.views);
-    try {
-      const record = decodeRecordBatch(bytes).records.find((x) => x.timestamp >= ts && x.offset >= minOffset);
-      return record ? { offset: record.offset, timestamp: record.timestamp } : 'none';
-    } catch (e) {
-      if (e instanceof CopylessError) return null;
-      throw e;
-    }
+    return this.reads.findByTimestamp(ts, minOffset);
   }
 
   // ---------------------------------------------------------------- flush and lifecycle
-
-  /** Writes pending index entries; fdatasyncs them too once the segment is inactive (they no longer change). */
-  private syncIndexes(): void {
-    if (this.inactive) return;
-    this.offsetIndex.sync(false);
-    this.timeIndex.sync(false);
-  }
 
   /**
    * Synchronous flush, for close only (the broker is no longer serving):
@@ -431,7 +309,7 @@ export class Segment {
    */
   flushSync(): void {
     const size = this.size;
-    this.syncIndexes();
+    this.indexes.writePending();
     if (this.flushedBytes >= size) return;
     if (this.dirSync !== null) fsyncDir(path.dirname(this.logPath)); // the background one may not have run yet
     io('fdatasync', this.logPath, () => fs.fdatasyncSync(this.fd));
@@ -445,7 +323,7 @@ export class Segment {
    */
   async flush(): Promise<void> {
     const size = this.size;
-    this.syncIndexes();
+    this.indexes.writePending();
     if (this.flushedBytes >= size) return;
     this.acquire(); // keeps the fd open (and the file registered) while the fsync runs
     this.writeBackBytes = Math.max(this.writeBackBytes, size);
@@ -470,6 +348,7 @@ export class Segment {
 
   /** A real fdatasync covered the first `size` bytes: count it and let the page cache clean those pages. */
   private flushed(size: number): void {
+    assert(size <= this.size, `${this.logPath}: flushed ${size} bytes of ${this.size}`);
     this.pageCache.markClean(this.fileId, size, Math.max(0, size - this.flushedBytes));
     this.flushedBytes = Math.max(this.flushedBytes, size);
   }
@@ -481,15 +360,7 @@ export class Segment {
    * from a clean shutdown). A roll uses onRolled instead.
    */
   onBecomeInactive(o: { durable?: boolean } = {}): void {
-    if (this.inactive) return;
-    this.addFinalTimeEntry();
-    for (const index of [this.offsetIndex, this.timeIndex]) {
-      io('sync', index.path, () => {
-        index.sync(o.durable ?? true);
-        index.close();
-      });
-    }
-    this.inactive = true;
+    this.indexes.seal({ durable: o.durable ?? true });
   }
 
   /**
@@ -499,18 +370,30 @@ export class Segment {
    * held open until then. A failure only leaves an index that recovery checks.
    */
   onRolled(): Promise<void> {
-    if (this.inactive) return Promise.resolve();
-    this.addFinalTimeEntry();
-    this.inactive = true;
+    if (this.indexes.isSealed) return Promise.resolve();
     this.acquire();
-    const indexes = [this.offsetIndex, this.timeIndex];
-    return Promise.all(indexes.map((index) => index.closeDurably().catch((e: unknown) => Promise.reject(storageError('sync', index.path, e)))))
-      .then(() => undefined)
-      .finally(() => this.release());
+    return this.indexes.sealDurably().finally(() => this.release());
   }
 
-  private addFinalTimeEntry(): void {
-    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+  /** `range` (from read()) as a slice that holds this segment, so its fd stays open until the slice is released. */
+  slice(range: SegmentRange): LogSlice {
+    this.acquire();
+    const segment = this;
+    let released = false;
+    return {
+      fileId: this.fileId,
+      fd: this.fd,
+      path: this.logPath,
+      segmentBaseOffset: this.baseOffset,
+      position: range.position,
+      length: range.length,
+      firstOffset: range.firstOffset,
+      release(): void {
+        if (released) return;
+        released = true;
+        segment.release();
+      },
+    };
   }
 
   /** A reader holds the segment (a LogSlice or an in-flight flush); its fd stays open until released. */
@@ -519,6 +402,7 @@ export class Segment {
   }
 
   release(): void {
+    assert(this.refs > 0, 'a segment is released no more often than acquired');
     this.refs--;
     if (this.refs === 0 && this.retired !== null) this.finish();
   }
@@ -529,12 +413,12 @@ export class Segment {
     if (mode === 'close') {
       this.onBecomeInactive();
       // A roll's index fdatasyncs may still be on the threadpool: a close must not return before they are durable.
-      for (const index of [this.offsetIndex, this.timeIndex]) io('sync', index.path, () => index.syncWhileClosing());
+      this.indexes.syncWhileClosing();
     }
     this.retired = mode;
     if (mode === 'delete') {
       // Unlinking now is safe: open fds keep the inode alive for readers still holding it.
-      for (const index of [this.offsetIndex, this.timeIndex]) io('delete', index.path, () => index.delete());
+      this.indexes.delete();
       io('delete', this.logPath, () => fs.rmSync(this.logPath, { force: true }));
     }
     if (this.refs === 0) this.finish();
@@ -544,6 +428,27 @@ export class Segment {
     this.pageCache.unregisterFile(this.fileId, { writeBack: this.retired === 'close' });
     io('close', this.logPath, () => fs.closeSync(this.fd));
   }
+}
+
+function indexOptions(o: SegmentOptions, files: { index: string; timeIndex: string }) {
+  return { indexPath: files.index, timeIndexPath: files.timeIndex, baseOffset: o.baseOffset, indexBytesMax: o.indexBytesMax, loaded: o.loadedIndexes };
+}
+
+/**
+ * The batches an append was handed are back to back, fill the payload
+ * exactly, and carry offsets that start at or after `nextOffset` and grow:
+ * the log validated and numbered them, so a break here is our bug.
+ */
+function checkBatchLayout(payload: Buffer, batches: AppendedBatch[], nextOffset: number): void {
+  let at = 0;
+  let previous = nextOffset - 1;
+  for (const b of batches) {
+    assert(b.at === at && b.totalBytes > 0, "an append's batches are back to back");
+    assert(b.lastOffset > previous, "an append's offsets follow the segment's and grow");
+    at += b.totalBytes;
+    previous = b.lastOffset;
+  }
+  assert(at === payload.length, "an append's batches fill its payload");
 }
 
 function paths(dir: string, baseOffset: number): { log: string; index: string; timeIndex: string } {

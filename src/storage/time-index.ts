@@ -70,13 +70,15 @@ export class TimeIndex extends IndexFile {
     const relative = offset - this.baseOffset;
     assert(relative >= 0 && relative <= INT32_MAX, `offset ${offset} is not int32-relative to segment ${this.baseOffset}`);
     const at = this.reserve(skipFullCheck);
-    writeInt64(this.mem, at, timestamp);
-    this.mem.writeInt32BE(relative, at + OFFSET_FIELD_OFFSET);
+    const buf = this.entriesBuffer;
+    writeInt64(buf, at, timestamp);
+    buf.writeInt32BE(relative, at + OFFSET_FIELD_OFFSET);
   }
 
   entry(i: number): TimestampOffset {
     const at = i * TIME_INDEX_ENTRY_BYTES;
-    return { timestamp: readInt64(this.mem, at), offset: this.baseOffset + this.mem.readInt32BE(at + OFFSET_FIELD_OFFSET) };
+    const buf = this.entriesBuffer;
+    return { timestamp: readInt64(buf, at), offset: this.baseOffset + buf.readInt32BE(at + OFFSET_FIELD_OFFSET) };
   }
 
   /** The last entry, or null when empty. */
@@ -104,7 +106,7 @@ export class TimeIndex extends IndexFile {
   }
 
   protected keyAt(i: number): number {
-    return readInt64(this.mem, i * TIME_INDEX_ENTRY_BYTES);
+    return readInt64(this.entriesBuffer, i * TIME_INDEX_ENTRY_BYTES);
   }
 }
 

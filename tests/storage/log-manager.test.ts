@@ -46,6 +46,16 @@ describe('LogManager', () => {
     expect(again.append(batch(1)).baseOffset).toBe(3);
   });
 
+  it('drops checkpoint entries with a negative partition or offset when it reads them, so writing them back never trips an invariant', async () => {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(path.join(dataDir, RECOVERY_POINT_FILE), '0\n3\nghost 0 -5\nghost -1 7\nkept 1 4\n');
+    const m = manager();
+    m.open();
+    m.checkpoint();
+    const lines = fs.readFileSync(path.join(dataDir, RECOVERY_POINT_FILE), 'utf8').trim().split('\n');
+    expect(lines).toEqual(['0', '1', 'kept 1 4']);
+  });
+
   it("writes the timer's checkpoint off the event loop: no synchronous fsync while serving", async () => {
     const m = manager();
     m.open();

@@ -109,6 +109,27 @@ describe('OffsetIndex', () => {
     expect(fs.statSync(file).size).toBe(16);
   });
 
+  it('unloads only once closed with every entry in its file, and answers lookups from the file as before', () => {
+    const file = path.join(dir, 'u.index');
+    const index = OffsetIndex.create({ path: file, baseOffset: BASE, indexBytesMax: MB });
+    const model: [number, number][] = [];
+    for (let i = 1; i <= 3000; i++) {
+      index.append(BASE + i * 3, i * 70);
+      model.push([BASE + i * 3, i * 70]);
+    }
+    expect(index.unload()).toBe(false); // still open for entries (and none written yet)
+    expect(index.memoryBytes).toBeGreaterThan(0);
+    index.close();
+    expect(index.unload()).toBe(true);
+    expect(index.memoryBytes).toBe(0);
+    expect(index.entries).toBe(3000);
+    for (const target of [BASE - 1, BASE, BASE + 4, BASE + 4500, BASE + 8999, BASE + 9000, BASE + 10 ** 6]) {
+      expect(index.lookup(target), `lookup ${target}`).toEqual(modelLookup(model, target));
+    }
+    expect(index.memoryBytes).toBe(3000 * 8); // read back whole, exactly the file
+    expect(index.floorPosition(7001)).toBe(7000);
+  });
+
   it('reports a corrupt or out-of-bounds file and comes back empty', () => {
     const cases: [string, Buffer, number][] = [
       ['partial entry', Buffer.alloc(12), 1000],

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PAGE_CACHE_BYTES_MIN } from '../../src/limits.ts';
 import { Fixture, PAGE, sameBytes } from './page-cache-fixture.ts';
+import { checkInvariants } from './page-cache-invariants.ts';
 
 const MiB = 1024 * 1024;
 let fx: Fixture | null = null;
@@ -41,7 +42,7 @@ describe('readAsync', () => {
     expect(sameBytes(r.views, f.content.subarray(100_000, 100_000 + MiB))).toBe(true);
     const warm = await fx.pc.readAsync(f.id, 100_000, MiB);
     expect(counts(warm)).toMatchObject({ misses: 0, diskReadBytes: 0 });
-    fx.pc.checkInvariants();
+    checkInvariants(fx.pc);
   });
 
   it('lets a second reader wait for pages a first one is loading instead of reading them again', async () => {
@@ -57,7 +58,7 @@ describe('readAsync', () => {
     expect(sameBytes(a.views, f.content.subarray(0, 32 * PAGE))).toBe(true);
     expect(sameBytes(b.views, f.content.subarray(16 * PAGE, 48 * PAGE))).toBe(true);
     fx.pc.release(a.pin!);
-    fx.pc.checkInvariants();
+    checkInvariants(fx.pc);
   });
 
   it('keeps the frames of a load in flight from reclaim, read-ahead ones included', async () => {
@@ -70,11 +71,11 @@ describe('readAsync', () => {
     for (let p = 0; p < 200; p += 4) fx.pc.read(other.id, p * PAGE, 4 * PAGE); // forces reclaim meanwhile
     expect(fx.pc.stats().evictionsClean).toBeGreaterThan(0);
     expect(fx.pc.stats().pinnedPages).toBe(underLoad);
-    fx.pc.checkInvariants();
+    checkInvariants(fx.pc);
     const r = await loading;
     expect(sameBytes(r.views, cold.content.subarray(0, 20 * PAGE))).toBe(true);
     expect(fx.pc.stats().pinnedPages).toBe(0);
-    fx.pc.checkInvariants();
+    checkInvariants(fx.pc);
   });
 
   it('rejects with a storage error naming the file when the read fails, and leaves nothing pinned or locked', async () => {
@@ -89,7 +90,7 @@ describe('readAsync', () => {
     expect(fx.pc.stats().pinnedPages).toBe(0);
     const again = await fx.pc.readAsync(f.id, 0, 4 * PAGE);
     expect(sameBytes(again.views, f.content.subarray(0, 4 * PAGE))).toBe(true);
-    fx.pc.checkInvariants();
+    checkInvariants(fx.pc);
   });
 });
 

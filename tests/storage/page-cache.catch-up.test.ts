@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CachePolicy } from '../../src/storage/page-cache.ts';
 import { Fixture, PAGE } from './page-cache-fixture.ts';
+import { checkInvariants } from './page-cache-invariants.ts';
 
 const CAPACITY_PAGES = 256;
 const HOT_PAGES = 64;
@@ -46,7 +47,7 @@ function tailHitRatioDuringCatchUp(policy: CachePolicy): number {
     diskPages += t.diskPages;
     pages += t.pages;
   }
-  fx.pc.checkInvariants();
+  checkInvariants(fx.pc);
   return 1 - diskPages / pages;
 }
 

@@ -2,8 +2,10 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
-import { PageCache, PageState, type PinHandle } from '../../src/storage/page-cache.ts';
+import { PageState, type PinHandle } from '../../src/storage/page-cache.ts';
+import { WriteBack } from '../../src/storage/page-cache/write-back.ts';
 import { Fixture, PAGE, prng, sameBytes, type TestFile } from './page-cache-fixture.ts';
+import { checkInvariants } from './page-cache-invariants.ts';
 
 const CAPACITY_PAGES = 64;
 const OPERATIONS = 1500;
@@ -167,7 +169,7 @@ describe("'lru' policy against a Map-based LRU model", () => {
         }
         const expected = new Map([...model.pages].map(([k, s]) => [k, s.dirty]));
         expect(cacheView(d)).toEqual(expected);
-        d.fx.pc.checkInvariants();
+        checkInvariants(d.fx.pc);
       }
     });
   }
@@ -182,8 +184,8 @@ describe("'two-list' policy under random operations", () => {
       const cleanFile = (id: number) => {
         for (const k of [...dirty]) if (k.startsWith(`${id}:`)) dirty.delete(k);
       };
-      const writeBack = (PageCache.prototype as unknown as { writeBack(file: { id: number }): number }).writeBack;
-      vi.spyOn(PageCache.prototype as unknown as { writeBack(file: { id: number }): number }, 'writeBack').mockImplementation(function (this: PageCache, file) {
+      const writeBack = WriteBack.prototype.writeBack;
+      vi.spyOn(WriteBack.prototype, 'writeBack').mockImplementation(function (this: WriteBack, file) {
         cleanFile(file.id);
         return writeBack.call(this, file);
       });
@@ -208,7 +210,7 @@ describe("'two-list' policy under random operations", () => {
             if (f === t.file.id && p >= Math.ceil(t.size / PAGE)) dirty.delete(k);
           }
         }
-        d.fx.pc.checkInvariants();
+        checkInvariants(d.fx.pc);
         const view = cacheView(d);
         const cacheDirty = [...view].filter(([, isDirty]) => isDirty).map(([k]) => k).sort();
         expect(cacheDirty).toEqual([...dirty].sort());

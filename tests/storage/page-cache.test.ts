@@ -6,6 +6,7 @@ import { PageCache } from '../../src/storage/page-cache.ts';
 import { CopylessError } from '../../src/errors.ts';
 import { PAGE_CACHE_BYTES_MIN } from '../../src/limits.ts';
 import { Fixture, PAGE, sameBytes } from './page-cache-fixture.ts';
+import { checkInvariants } from './page-cache-invariants.ts';
 
 const MiB = 1024 * 1024;
 let fx: Fixture | null = null;
@@ -202,7 +203,7 @@ describe('truncate, unregister, drop_caches', () => {
     pc.setFileSize(f.id, 3 * PAGE + 5);
     expect(pc.fileResidency(f.id)).toEqual({ residentPages: 4, dirtyPages: 4, totalPages: 4 });
     expect(pc.read(f.id, 0, 100 * PAGE).length).toBe(3 * PAGE + 5);
-    pc.checkInvariants();
+    checkInvariants(pc);
   });
 
   it('unregister writes back on close and discards on delete', () => {
@@ -214,7 +215,7 @@ describe('truncate, unregister, drop_caches', () => {
     pc.unregisterFile(a.id, { writeBack: true });
     pc.unregisterFile(b.id, { writeBack: false });
     expect(pc.stats()).toMatchObject({ residentPages: 0, dirtyPages: 0, writeBackPages: 4, fsyncs: 0 });
-    pc.checkInvariants();
+    checkInvariants(pc);
   });
 
   it('dropCaches writes back, then drops every unpinned page', () => {
@@ -226,7 +227,7 @@ describe('truncate, unregister, drop_caches', () => {
     expect(pc.dropCaches()).toBe(14);
     expect(pc.stats()).toMatchObject({ residentPages: 2, dirtyPages: 0, writeBackPages: 2, fsyncs: 0 });
     pc.release(held.pin!);
-    pc.checkInvariants();
+    checkInvariants(pc);
   });
 });
 
@@ -242,13 +243,13 @@ describe('pins', () => {
     expectBytes(held.views, hot.content.subarray(0, 32 * PAGE));
     const more = pc.read(cold.id, 0, 32 * PAGE, { pin: true });
     expectCode(() => pc.read(cold.id, 100 * PAGE, 4 * PAGE), 'PAGE_CACHE_EXHAUSTED', 'pageCacheBytes');
-    pc.checkInvariants();
+    checkInvariants(pc);
     pc.release(held.pin!);
     pc.release(held.pin!); // idempotent
     pc.release(more.pin!);
     expect(pc.stats().pinnedPages).toBe(0);
     pc.read(cold.id, 100 * PAGE, 4 * PAGE);
-    pc.checkInvariants();
+    checkInvariants(pc);
   });
 
   it('a pinned page of a deleted file stays readable through its view until released', () => {
@@ -257,10 +258,24 @@ describe('pins', () => {
     const held = pc.read(f.id, 0, 4 * PAGE, { pin: true });
     pc.unregisterFile(f.id, { writeBack: false });
     expect(pc.stats()).toMatchObject({ residentPages: 0, pinnedPages: 4 });
-    pc.checkInvariants();
+    checkInvariants(pc);
     expectBytes(held.views, f.content);
     pc.release(held.pin!);
     expect(pc.stats().pinnedPages).toBe(0);
-    pc.checkInvariants();
+    checkInvariants(pc);
+  });
+});
+
+describe('the invariant checker (test support)', () => {
+  it('catches a counter that drifted from the frames it counts', () => {
+    const { pc } = fixture({ capacityBytes: 1 * MiB });
+    const f = fx!.addFile(4 * PAGE);
+    const held = pc.read(f.id, 0, 4 * PAGE, { pin: true });
+    checkInvariants(pc);
+    pc['core'].pinnedPages--;
+    expect(() => checkInvariants(pc)).toThrow(/pinnedPages counter/);
+    pc['core'].pinnedPages++;
+    pc.release(held.pin!);
+    checkInvariants(pc);
   });
 });

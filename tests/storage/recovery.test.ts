@@ -156,4 +156,19 @@ describe('recovery of indexes', () => {
     // The producer-state snapshot the close wrote at the log end (9) stays.
     expect(fs.readdirSync(t.dir).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', '00000000000000000009.snapshot']);
   });
+
+  it('refuses, with a storage error, a segment named past 2^53 (not ours, and two such names could collide)', () => {
+    fill(5);
+    fs.writeFileSync(path.join(t.dir, '99999999999999999999.log'), '');
+    let error: unknown = null;
+    try {
+      t.reopen({ cleanShutdown: true });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ errorName: 'KAFKA_STORAGE_ERROR' });
+    expect((error as Error).message).toMatch(/base offset 100000000000000000000/);
+    fs.rmSync(path.join(t.dir, '99999999999999999999.log'));
+    t.reopen({ cleanShutdown: true });
+  });
 });
