@@ -60,7 +60,7 @@ export async function startBroker(
     await lock.release();
     throw e;
   }
-  const groups = new GroupCoordinator({ broker, meta: broker.meta, logger });
+  const groups = new GroupCoordinator({ catalog: broker, meta: broker.meta, logger });
   broker.groups = groups;
   const listener = new KafkaListener(broker, buildHandlers(broker), logger);
   let http: HttpServer | null = null;
