@@ -26,7 +26,6 @@ import { MetaStore, type TopicRecord } from './meta-store.ts';
 import { native, netdevScatterGather, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
 import { ProducerIdManager } from './producer-ids.ts';
-import type { GroupCoordinator } from './groups/coordinator.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { sgDmaAssumption, type SgDmaAssumption } from './sg-dma.ts';
 
@@ -145,8 +144,6 @@ export class Broker extends EventEmitter {
   readonly fetchStats = new FetchStats();
   readonly startedAt = Date.now();
   telemetry: Telemetry = NO_TELEMETRY;
-  /** The consumer-group coordinator (broker/groups), attached by server.ts. */
-  groups: GroupCoordinator | null = null;
   /** The Kafka listener's bound port, advertised in Metadata (set once listening). */
   kafkaPort = 0;
   /** Reported by /readyz and refused requests during shutdown. */

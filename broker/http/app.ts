@@ -12,6 +12,7 @@ import { TOPIC_NAME_LENGTH_MAX } from '../../src/limits.ts';
 import type { Broker } from '../broker.ts';
 import { BROKER_VERSION } from '../broker.ts';
 import { ByteBudget } from '../byte-budget.ts';
+import type { GroupCoordinator } from '../groups/coordinator.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import { errorBody, httpStatusOf, toHttpError } from './errors.ts';
 import { RecordProducer } from './produce.ts';
@@ -37,6 +38,8 @@ declare module 'fastify' {
 /** What every route module gets. */
 export interface HttpContext {
   readonly broker: Broker;
+  /** The group coordinator; null when the broker runs without one (the group routes answer COORDINATOR_NOT_AVAILABLE). */
+  readonly groups: GroupCoordinator | null;
   readonly logger: Logger;
   readonly producer: RecordProducer;
   readonly metrics: BrokerMetrics | null;
@@ -55,7 +58,7 @@ const PUBLIC_ROUTES = new Set(['/healthz']);
 export async function buildHttpApp(
   broker: Broker,
   logger: Logger,
-  o: { metrics?: BrokerMetrics | null; closing?: AbortSignal } = {},
+  o: { groups: GroupCoordinator | null; metrics?: BrokerMetrics | null; closing?: AbortSignal },
 ): Promise<FastifyInstance> {
   const bodyBytesMax = broker.config.httpBodyBytesMax;
   const app = Fastify({
@@ -76,6 +79,7 @@ export async function buildHttpApp(
   });
   const ctx: HttpContext = {
     broker,
+    groups: o.groups,
     logger,
     producer: new RecordProducer(broker),
     metrics: o.metrics ?? null,
