@@ -2,7 +2,7 @@
 // topic is deleted it forgets the committed offsets of that topic and then the empty groups nothing else keeps.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commitInput as commit, Harness, join, rejection, stableMember } from './fixtures.ts';
+import { commitInput as commit, errorNameOf, Harness, join, rejection, stableMember } from './fixtures.ts';
 
 let h: Harness;
 beforeEach(() => {
@@ -13,15 +13,6 @@ beforeEach(() => {
 afterEach(async () => {
   await h.destroy();
 });
-
-function errorNameOf(fn: () => unknown): string | null {
-  try {
-    fn();
-    return null;
-  } catch (e) {
-    return (e as { errorName?: string }).errorName ?? String(e);
-  }
-}
 
 describe('close', () => {
   it('refuses every membership and offset API afterwards, and tick() changes nothing', async () => {

@@ -193,6 +193,16 @@ export async function stableMember(h: Harness): Promise<{ memberId: string; gene
   return { memberId: j.memberId, generationId: j.generationId };
 }
 
+/** The errorName `fn` throws, or null when it returns. */
+export function errorNameOf(fn: () => unknown): string | null {
+  try {
+    fn();
+    return null;
+  } catch (e) {
+    return (e as { errorName?: string }).errorName ?? String(e);
+  }
+}
+
 /** The errorName a promise rejects with, or null when it resolves. */
 export async function rejection(p: Promise<unknown>): Promise<string | null> {
   try {

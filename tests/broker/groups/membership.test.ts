@@ -4,7 +4,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JoinGroupInput, JoinResult } from '../../../broker/groups/coordinator.ts';
-import { encodeAssignment, encodeSubscription, Harness, rejection, silentLogger } from './fixtures.ts';
+import { encodeAssignment, encodeSubscription, errorNameOf, Harness, rejection, silentLogger } from './fixtures.ts';
 
 const SESSION_MS = 1_000;
 const REBALANCE_MS = 3_000;
@@ -34,15 +34,6 @@ async function stateOf(p: Promise<unknown>): Promise<'pending' | 'fulfilled' | '
     return r === marker ? 'pending' : 'fulfilled';
   } catch {
     return 'rejected';
-  }
-}
-
-function errorNameOf(fn: () => unknown): string | null {
-  try {
-    fn();
-    return null;
-  } catch (e) {
-    return (e as { errorName?: string }).errorName ?? String(e);
   }
 }
 
