@@ -3,7 +3,10 @@
 
 export { Copyless, type CopylessConfig } from './copyless.ts';
 export { Producer, type ProducerOptions, type ProducerRecord, type Message, type RecordMetadata, type Acks, type Compression, type Headers } from './producer.ts';
-export { Consumer, type ConsumerOptions, type AssignmentSpec, type Batch, type RunOptions, type OffsetSpec, type PartitionPosition } from './consumer.ts';
+export { Consumer } from './consumer.ts';
+export type { ConsumerOptions } from './consumer-options.ts';
+export type { AssignmentSpec, OffsetSpec, PartitionPosition } from './consumer-positions.ts';
+export type { Batch, RunOptions } from './batch-channel.ts';
 export { Fetcher, type ConsumedMessage, type FetchAccounting } from './fetcher.ts';
 export type { GroupOptions, PartitionsAssignedEvent, PartitionsRevokedEvent, TopicPartition } from './group/group-session.ts';
 export { rangeAssignor, roundRobinAssignor, kafkajsRoundRobinAssignor, ASSIGNORS_DEFAULT, type Assignor, type AssignorName, type AssignorMember } from './group/assignors.ts';
