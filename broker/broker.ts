@@ -17,7 +17,7 @@ import {
 import { validateTopicName } from '../src/topic-name.ts';
 import { PageCache } from '../src/storage/page-cache.ts';
 import { LogManager } from '../src/storage/log-manager.ts';
-import { LOG_CONFIG_DEFAULTS, type AppendResult, type LogConfig, type LogSlice, type PartitionLog } from '../src/storage/log.ts';
+import { LOG_CONFIG_DEFAULTS, type AppendResult, type LogConfig, type PartitionLog } from '../src/storage/log.ts';
 import { FetchModel } from '../src/fetch/fetch-model.ts';
 import { FetchStats, type FetchAccounting } from '../src/fetch/accounting.ts';
 import { FETCH_MODES, isModelledMode, type FetchMode } from '../src/fetch/fetch-mode.ts';
@@ -25,45 +25,16 @@ import { publicConfig, type BrokerConfig } from './config.ts';
 import { MetaStore, type TopicRecord } from './meta-store.ts';
 import { native, netdevScatterGather, type NativeSendResult } from './native/index.ts';
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
+import type { FetchPartitionRequest, FetchPartitionResult, FetchRequestSpec, FetchResult } from './fetch-result.ts';
 import { ProducerIdManager } from './producer-ids.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { sgDmaAssumption, type SgDmaAssumption } from './sg-dma.ts';
+import { BrokerActivity } from './dashboard/activity.ts';
 
 const MiB = 1024 * 1024;
 export const BROKER_VERSION = '0.1.0';
 
-export interface FetchPartitionRequest {
-  topic: string;
-  partition: number;
-  fetchOffset: number;
-  /** Largest slice for this partition (Kafka partition_max_bytes). */
-  maxBytes: number;
-}
-
-export interface FetchRequestSpec {
-  partitions: FetchPartitionRequest[];
-  maxWaitMs: number;
-  minBytes: number;
-  /** Largest total response (Kafka max_bytes); the first partition with data always gets one whole batch (KIP-74). */
-  maxBytes: number;
-}
-
-export interface FetchPartitionResult {
-  topic: string;
-  partition: number;
-  errorCode: number;
-  highWatermark: number;
-  logStartOffset: number;
-  slice: LogSlice | null;
-}
-
-export interface FetchResult {
-  partitions: FetchPartitionResult[];
-  bytes: number;
-  /** Drop the segment references the slices hold. Idempotent. */
-  release(): void;
-}
-
+export type { FetchPartitionRequest, FetchPartitionResult, FetchRequestSpec, FetchResult } from './fetch-result.ts';
 export type { CacheDrop, FileRangeChunk, ServedRecords } from './fetch-serving.ts';
 export type { SgDmaAssumption } from './sg-dma.ts';
 
@@ -96,7 +67,15 @@ export interface TopicDescription {
     logEndOffset: number;
     sizeBytes: number;
     residentPages: number;
-    segments: Array<{ baseOffset: number; sizeBytes: number; residentPages: number; dirtyPages: number; active: boolean }>;
+    segments: Array<{
+      baseOffset: number;
+      sizeBytes: number;
+      residentPages: number;
+      dirtyPages: number;
+      active: boolean;
+      indexEntries: number;
+      timeIndexEntries: number;
+    }>;
   }>;
   config: Partial<LogConfig>;
 }
@@ -142,6 +121,8 @@ export class Broker extends EventEmitter {
   readonly producerIds: ProducerIdManager;
   readonly fetchModel: FetchModel;
   readonly fetchStats = new FetchStats();
+  /** Connections, last fetches and per-topic counters, for the dashboard (broker/dashboard). */
+  readonly activity: BrokerActivity;
   readonly startedAt = Date.now();
   telemetry: Telemetry = NO_TELEMETRY;
   /** The Kafka listener's bound port, advertised in Metadata (set once listening). */
@@ -187,6 +168,15 @@ export class Broker extends EventEmitter {
     this.fetchModel = new FetchModel(this.pageCache, { onUnmap: () => this.fetchStats.recordUnmap() });
     this.sgDma = sgDmaAssumption({ flag: config.sgDma, host: config.host, probe: netdevScatterGather });
     logger.info({ sgDma: this.sgDma }, 'scatter/gather DMA assumption');
+    this.activity = new BrokerActivity((topic, partition) => this.recordsPerByte(topic, partition));
+    this.on('append', (topic: string, _partition: number, r: AppendResult) => this.activity.produced(topic, r.records, r.bytes));
+    this.on('topics-changed', () => this.activity.prune((topic) => this.topics.has(topic)));
+  }
+
+  /** A partition's records per stored byte (0 when empty or gone): estimates the records of a native fetch. */
+  private recordsPerByte(topic: string, partition: number): number {
+    const log = this.topics.get(topic)?.logs[partition];
+    return log && log.sizeBytes > 0 ? (log.logEndOffset - log.logStartOffset) / log.sizeBytes : 0;
   }
 
   /** Set the scatter/gather assumption at run time (it then counts as given, like the flag). */
@@ -397,6 +387,8 @@ export class Broker extends EventEmitter {
               residentPages: s.residentPages,
               dirtyPages: s.dirtyPages,
               active: s.active,
+              indexEntries: s.indexEntries,
+              timeIndexEntries: s.timeIndexEntries,
             })),
           };
         }),
@@ -529,8 +521,10 @@ export class Broker extends EventEmitter {
    * fetch-serving.ts): views or a copy, counted by the model, or native file
    * ranges counted from the real system calls once sent.
    */
-  serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean } = {}): Promise<ServedRecords> {
-    return serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma: o.sgDma ?? this.sgDma.enabled });
+  async serve(result: FetchResult, mode: FetchMode, o: { sgDma?: boolean; connection?: number } = {}): Promise<ServedRecords> {
+    const sgDma = o.sgDma ?? this.sgDma.enabled;
+    const served = await serveFetch(result, mode, { fetchModel: this.fetchModel, fetchStats: this.fetchStats, sgDma });
+    return this.activity.watch(result, served, { connection: o.connection ?? null, sgDma });
   }
 
   /** Count a native fetch from the addon's real system-call counts. */

@@ -19,7 +19,7 @@ import type { FetchAccounting, FetchStats } from '../src/fetch/accounting.ts';
 import { isModelledMode, type FetchMode } from '../src/fetch/fetch-mode.ts';
 import type { RecordsParts } from '../src/protocol/index.ts';
 import { dropFileCache, native, type NativeSendResult } from './native/index.ts';
-import type { FetchResult } from './broker.ts';
+import type { FetchResult } from './fetch-result.ts';
 
 /** A fetch result turned into wire parts by one fetch mode. */
 export interface ServedRecords {

@@ -18,7 +18,8 @@ import type {
   GroupSummary,
   MetadataResponse,
 } from '../src/protocol/index.ts';
-import { type Cluster, kafkaError } from './cluster.ts';
+import type { Cluster } from './cluster.ts';
+import { kafkaError } from './kafka-error.ts';
 import { GroupClient } from './group/group-client.ts';
 
 export interface TopicSpec {

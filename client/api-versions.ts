@@ -6,7 +6,7 @@
 import { CopylessError, ErrorCode } from '../src/errors.ts';
 import { API_NAMES, ApiKey } from '../src/protocol/index.ts';
 import type { Connection } from './connection.ts';
-import { kafkaError } from './cluster.ts';
+import { kafkaError } from './kafka-error.ts';
 
 export interface VersionRange {
   min: number;

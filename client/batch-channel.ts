@@ -22,7 +22,7 @@
 // loop waits until the reader has taken the last batch.
 
 import { CopylessError, ErrorCode } from '../src/errors.ts';
-import { kafkaError } from './cluster.ts';
+import { kafkaError } from './kafka-error.ts';
 import type { ConsumerSettings } from './consumer-options.ts';
 import type { Position, Positions } from './consumer-positions.ts';
 import { type ConsumedMessage, type FetchAccounting, type FetchedPartition, decodeBatchAt } from './fetcher.ts';

@@ -8,10 +8,11 @@
 // Callers wrap operations in `retry`, which refreshes Metadata after an error
 // that means the cache is stale (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, ...).
 
-import { CopylessError, ErrorCode, errorInfo, type ErrorDetails } from '../src/errors.ts';
+import { CopylessError, ErrorCode } from '../src/errors.ts';
 import { negotiateApiVersions, pickVersion, type VersionRange } from './api-versions.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import { Connection, type Codec } from './connection.ts';
+import { kafkaError } from './kafka-error.ts';
 import { saslAuthenticate, type SaslOptions } from './sasl.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 
@@ -349,10 +350,4 @@ export class Cluster {
     this.o.onBrokerKind?.(this.copyless);
     if (kind === 'fetch') await this.o.onFetchConnect?.(connection, this);
   }
-}
-
-/** The typed error for a Kafka error code found in a response. */
-export function kafkaError(code: number, what: string, details: ErrorDetails = {}, brokerMessage?: string | null): CopylessError {
-  const suffix = brokerMessage ? `: ${brokerMessage}` : '';
-  return new CopylessError(code, `${what}: ${errorInfo(code).name} (${code})${suffix}`, details);
 }

@@ -12,7 +12,8 @@
 import { CopylessError } from '../src/errors.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import type { ListOffsetsResponse } from '../src/protocol/index.ts';
-import { type Cluster, kafkaError } from './cluster.ts';
+import type { Cluster } from './cluster.ts';
+import { kafkaError } from './kafka-error.ts';
 import type { ConsumerSettings } from './consumer-options.ts';
 import type { FetchedPartition } from './fetcher.ts';
 import type { OffsetToCommit } from './group/group-member.ts';

@@ -13,7 +13,8 @@ import { Admin } from './admin.ts';
 import { Cluster } from './cluster.ts';
 import { Consumer } from './consumer.ts';
 import type { ConsumerOptions } from './consumer-options.ts';
-import { Producer, type ProducerOptions } from './producer.ts';
+import { Producer } from './producer.ts';
+import type { ProducerOptions } from './producer-types.ts';
 import { type RetryOptions, resolveRetry } from './retry.ts';
 import { checkSaslOptions, type SaslOptions } from './sasl.ts';
 

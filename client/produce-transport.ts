@@ -10,7 +10,8 @@
 import { CopylessError, ErrorCode, toCopylessError } from '../src/errors.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import type { CopylessJsonResponse, ProduceRequest, ProduceResponse } from '../src/protocol/index.ts';
-import { type Cluster, kafkaError } from './cluster.ts';
+import type { Cluster } from './cluster.ts';
+import { kafkaError } from './kafka-error.ts';
 import type { ProduceOutcome, ProduceTransport, ReadyBatch } from './produce-sender.ts';
 
 export class ClusterProduceTransport implements ProduceTransport {

@@ -24,9 +24,9 @@
 import { CopylessError, limitError, toCopylessError } from '../src/errors.ts';
 import { PRODUCER_BATCH_BYTES_DEFAULT, PRODUCER_INFLIGHT_BYTES_DEFAULT, PRODUCER_LINGER_MS_DEFAULT } from '../src/limits.ts';
 import { COMPRESSION_NAMES, type RecordsWriter, createBatchWriter, isCompressionName, sealRecordBatch } from '../src/record/index.ts';
-import { createDefaultPartitioner, type Partitioner } from './partitioner.ts';
+import { createDefaultPartitioner, type Partitioner } from '../src/record/partitioner.ts';
 import { type ProduceOutcome, ProduceSender, type ProduceTransport } from './produce-sender.ts';
-import type { Compression, Headers, Message, ProducerOptions, ProducerRecord, RecordMetadata } from './producer.ts';
+import type { Compression, Headers, Message, ProducerOptions, ProducerRecord, RecordMetadata } from './producer-types.ts';
 import { RETRY_DEFAULTS, type RetryOptions } from './retry.ts';
 
 export type { ProduceOutcome, ProduceTransport, ReadyBatch } from './produce-sender.ts';

@@ -10,7 +10,7 @@ import { CopylessError } from '../src/errors.ts';
 import { ApiKey } from '../src/protocol/index.ts';
 import { clientFinalMessage, encodeSaslName, SCRAM_SHA_256 } from '../src/protocol/sasl-scram.ts';
 import { pickVersion, type VersionRange } from './api-versions.ts';
-import { kafkaError } from './cluster.ts';
+import { kafkaError } from './kafka-error.ts';
 import type { Connection } from './connection.ts';
 
 export interface SaslOptions {

@@ -286,3 +286,34 @@ check(
   CONSUMER_SESSION_TIMEOUT_MS_DEFAULT >= GROUP_SESSION_TIMEOUT_MS_MIN && CONSUMER_SESSION_TIMEOUT_MS_DEFAULT <= GROUP_SESSION_TIMEOUT_MS_MAX,
   'a default member must be accepted by a default coordinator',
 );
+
+// The web dashboard (broker/web) and what the broker sends it (broker/dashboard).
+
+/** Stats channel: shortest push period a subscriber may ask for (`intervalMs`); the dashboard asks for 500 ms, two updates a second. */
+export const WS_STATS_INTERVAL_MS_MIN = 250;
+/** Stats channel: longest push period a subscriber may ask for. */
+export const WS_STATS_INTERVAL_MS_MAX = 60_000;
+/**
+ * Stats channel: a snapshot (broker stats, activity, page map) younger than this is
+ * shared by every subscriber instead of being computed again, so N open pages cost
+ * about what one does.
+ */
+export const STATS_SNAPSHOT_REUSE_MS = 100;
+/**
+ * Page map: most cells of the heat map. One cell per page while the segments'
+ * pages fit, else one per 2, 4, 8 ... pages: 65,536 cells are one byte each and
+ * as many pages as a 256 MiB cache holds, which a screen can still show.
+ */
+export const PAGE_MAP_CELLS_MAX = 65_536;
+/** Page map: cells kept for an active segment at least, so the tail has room to grow before the layout changes. */
+export const PAGE_MAP_ACTIVE_SEGMENT_PAGES_MIN = 16;
+/** Activity: Kafka connections listed one by one (most recently fetching first); the others are only counted. */
+export const ACTIVITY_CONNECTIONS_LISTED_MAX = 256;
+/** Batch inspector: most batches one GET .../batches describes; `maxBytes` bounds the bytes read too. */
+export const INSPECT_BATCHES_MAX = 200;
+/** Batch inspector: bytes read when `maxBytes` is not given (at least one whole batch is always read). */
+export const INSPECT_BYTES_DEFAULT = 256 * KiB;
+
+check(WS_STATS_INTERVAL_MS_MIN <= WS_STATS_INTERVAL_MS && WS_STATS_INTERVAL_MS <= WS_STATS_INTERVAL_MS_MAX, 'the default stats period must be one a subscriber may ask for');
+check(STATS_SNAPSHOT_REUSE_MS < WS_STATS_INTERVAL_MS_MIN, 'a subscriber at the shortest period must still get a fresh snapshot every push');
+check(INSPECT_BYTES_DEFAULT <= FETCH_BYTES_MAX, 'an inspection is a broker fetch');

@@ -13,51 +13,11 @@
 
 import { Copyless, type FetchAccounting } from '../../client/index.ts';
 import { nowMs } from './clock.ts';
+import type { ConsumeJob, ConsumeJobResult, SpanEvent } from './consume-job.ts';
 import { wireConsumeJob } from './wire-consume.ts';
 
 /** A consume job that has not finished after this long is stuck (a broker that stopped answering), not slow. */
 const CONSUME_JOB_MS_MAX = 180_000;
-
-export type Reader = 'sdk' | 'wire';
-
-export interface ConsumeJob {
-  /** Default 'sdk'. */
-  reader?: Reader;
-  address: string;
-  topic: string;
-  partition: number;
-  fetchMode: string;
-  maxBytes: number;
-  maxBytesPerPartition: number;
-  maxWaitMs: number;
-  fromOffset: number;
-  /** Stop once every record before this offset has been delivered ... */
-  untilOffset: number;
-  /** ... this many times: after each pass the consumer seeks back to fromOffset (default 1) ... */
-  passes?: number;
-  /** ... and more passes until the timed span is at least this long (default 0): a figure measured too briefly means little. */
-  minSpanMs?: number;
-}
-
-/** Sent by a job at the start and the end of its timed span. */
-export interface SpanEvent {
-  span: 'start' | 'end';
-}
-
-export interface ConsumeJobResult {
-  /** Records in [fromOffset, untilOffset) delivered, times the passes. */
-  records: number;
-  /** Stored bytes of the whole batches delivered (batch headers included). */
-  bytes: number;
-  fetches: number;
-  /** The timed span (epoch ms, clock.ts). */
-  startMs: number;
-  endMs: number;
-  /** This client process's CPU time over [startMs, endMs]. */
-  cpu: { userSec: number; systemSec: number };
-  /** Sum of every fetch's accounting (empty against a non-copyless broker). */
-  accounting: Record<string, number>;
-}
 
 export function consumeJob(job: ConsumeJob, emit: (e: SpanEvent) => void = () => {}): Promise<ConsumeJobResult> {
   return job.reader === 'wire' ? wireConsumeJob(job, emit) : sdkConsumeJob(job, emit);

@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import { Copyless, type ConsumerOptions, type ProducerOptions } from '../../client/index.ts';
 import { nowMs } from './clock.ts';
-import type { SpanEvent } from './consume.ts';
+import type { SpanEvent } from './consume-job.ts';
 
 /** The window of the peer comparison: messages sent before waiting for their acknowledgements. */
 export const PEER_WINDOW_MESSAGES = 1000;

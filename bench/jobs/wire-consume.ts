@@ -20,7 +20,7 @@ import type { CopylessFetchResponse, CopylessJsonResponse, FetchRequest, Request
 import { ATTRIBUTES_OFFSET, BATCH_HEADER_BYTES, CRC_OFFSET, LAST_OFFSET_DELTA_OFFSET, MAGIC_OFFSET, batchBaseOffset, batchTotalBytes } from '../../src/record/record-batch.ts';
 import { FETCH_BYTES_MAX } from '../../src/limits.ts';
 import { nowMs } from './clock.ts';
-import type { ConsumeJob, ConsumeJobResult, SpanEvent } from './consume.ts';
+import type { ConsumeJob, ConsumeJobResult, SpanEvent } from './consume-job.ts';
 
 /** A wire consume that has not finished after this long is stuck, not slow (as CONSUME_JOB_MS_MAX). */
 const WIRE_CONSUME_MS_MAX = 180_000;

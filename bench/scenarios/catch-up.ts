@@ -16,7 +16,7 @@
 
 import type { BrokerHandle } from '../broker-handle.ts';
 import type { Child } from '../child.ts';
-import type { ConsumeJobResult } from '../jobs/consume.ts';
+import type { ConsumeJobResult } from '../jobs/consume-job.ts';
 import type { TailJob, TailJobResult, TailTrace } from '../jobs/tail.ts';
 import { measure, type BenchContext, type Scenario } from '../runner.ts';
 import { createTopic } from '../sdk.ts';

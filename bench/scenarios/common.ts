@@ -3,7 +3,7 @@
 
 import type { BrokerHandle } from '../broker-handle.ts';
 import type { Child } from '../child.ts';
-import type { ConsumeJob, ConsumeJobResult, SpanEvent } from '../jobs/consume.ts';
+import type { ConsumeJob, ConsumeJobResult, SpanEvent } from '../jobs/consume-job.ts';
 import type { ProduceJob, ProduceJobResult } from '../jobs/produce.ts';
 import { cpuDelta, processCpu, type CpuTimes } from '../proc-stat.ts';
 import type { BenchContext } from '../runner.ts';

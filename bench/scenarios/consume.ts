@@ -25,7 +25,7 @@
 import { NATIVE_CALL_BYTES_DEFAULT } from '../../src/limits.ts';
 import type { BrokerHandle } from '../broker-handle.ts';
 import type { Child } from '../child.ts';
-import type { ConsumeJobResult, Reader } from '../jobs/consume.ts';
+import type { ConsumeJobResult, Reader } from '../jobs/consume-job.ts';
 import { measure, type BenchContext, type Scenario } from '../runner.ts';
 import { createTopic } from '../sdk.ts';
 import type { CaseResult, ScenarioResult } from '../types.ts';

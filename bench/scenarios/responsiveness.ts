@@ -21,7 +21,7 @@ import { createTopic, withAdmin } from '../sdk.ts';
 import type { ScenarioResult } from '../types.ts';
 import { withBroker } from './common.ts';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../client/cli/bin.js', import.meta.url));
+const CLI_ENTRY = fileURLToPath(new URL('../../bin/copyless.js', import.meta.url));
 const RECORD_BYTES = 8192;
 const PAGE_CACHE_MB = [64, 2048] as const;
 /** One ApiVersions request this often: 200 a second, next to nothing for the broker. */

@@ -5,7 +5,7 @@
 // and the view Kafka's DescribeGroups answers with.
 
 import type { GroupDescription, GroupLagPartition, GroupSummary } from '../../src/protocol/index.ts';
-import { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment } from './consumer-protocol.ts';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignmentOrNull } from '../../src/protocol/consumer-protocol.ts';
 import { GroupState, type Group, type GroupStateName } from './group.ts';
 import { partitionLag } from './lag.ts';
 import type { CommittedPartition } from './offset-store.ts';
@@ -33,7 +33,7 @@ export function describeGroup(o: {
     memberId: m.memberId,
     clientId: m.clientId,
     clientHost: m.clientHost,
-    assignment: group?.protocolType === CONSUMER_PROTOCOL_TYPE ? (decodeConsumerAssignment(m.assignment) ?? []) : [],
+    assignment: group?.protocolType === CONSUMER_PROTOCOL_TYPE ? (decodeAssignmentOrNull(m.assignment) ?? []) : [],
   }));
   const owners = new Map<string, string>();
   for (const m of memberList) for (const a of m.assignment) for (const p of a.partitions) owners.set(key(a.topic, p), m.memberId);

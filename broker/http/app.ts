@@ -14,6 +14,7 @@ import { BROKER_VERSION } from '../broker.ts';
 import { ByteBudget } from '../byte-budget.ts';
 import type { GroupCoordinator } from '../groups/coordinator.ts';
 import type { BrokerMetrics } from '../metrics.ts';
+import type { HttpContext } from './context.ts';
 import { errorBody, httpStatusOf, toHttpError } from './errors.ts';
 import { RecordProducer } from './produce.ts';
 import { RAW_BATCH_MEDIA_TYPES } from './raw-fetch.ts';
@@ -21,39 +22,15 @@ import { brokerRoutes } from './routes/broker-routes.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { recordRoutes } from './routes/records.ts';
 import { topicRoutes } from './routes/topics.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The error code the request was answered with (0 on success), for telemetry. */
-    copylessErrorCode: number;
-    /** Bytes a hijacked answer wrote itself (raw fetch), -1 when fastify sent the answer. */
-    copylessBytesOut: number;
-  }
-  interface FastifyInstance {
-    /** The HTTP answers' held-bytes budget (httpHeldBytesMax), for tests and the soak. */
-    heldBytes: ByteBudget;
-  }
-}
-
-/** What every route module gets. */
-export interface HttpContext {
-  readonly broker: Broker;
-  /** The group coordinator; null when the broker runs without one (the group routes answer COORDINATOR_NOT_AVAILABLE). */
-  readonly groups: GroupCoordinator | null;
-  readonly logger: Logger;
-  readonly producer: RecordProducer;
-  readonly metrics: BrokerMetrics | null;
-  /** Aborted when the HTTP server closes, so long-polling fetches return at once. */
-  readonly closing: AbortSignal;
-  /** Broker-wide bytes of answers allocated and not yet taken by their readers (httpHeldBytesMax). */
-  readonly heldBytes: ByteBudget;
-}
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { inspectRoutes } from './routes/inspect.ts';
+import { WEB_ROUTES, webRoutes } from './routes/web.ts';
 
 /** Longest route parameter: a topic name at TOPIC_NAME_LENGTH_MAX, percent-encoded (3 bytes a character), fits. */
 const ROUTE_PARAM_BYTES_MAX = 3 * TOPIC_NAME_LENGTH_MAX + 16;
 
-/** The one route a bearer token does not guard: liveness probes carry no secrets. */
-const PUBLIC_ROUTES = new Set(['/healthz']);
+/** Routes a bearer token does not guard: liveness probes and the dashboard's own files carry no data. */
+const PUBLIC_ROUTES = new Set(['/healthz', ...WEB_ROUTES]);
 
 export async function buildHttpApp(
   broker: Broker,
@@ -125,6 +102,9 @@ export async function buildHttpApp(
     recordRoutes(scope, ctx);
     groupRoutes(scope, ctx);
     brokerRoutes(scope, ctx);
+    dashboardRoutes(scope, ctx);
+    inspectRoutes(scope, ctx);
+    webRoutes(scope, ctx);
   });
   await app.ready();
   return app;

@@ -25,7 +25,7 @@ import type { FetchMode } from '../../src/fetch/fetch-mode.ts';
 import { addAccounting, emptyAccounting, type FetchAccounting } from '../../src/fetch/accounting.ts';
 import type { Broker, FetchResult } from '../broker.ts';
 import type { ByteBudget } from '../byte-budget.ts';
-import type { HttpContext } from './app.ts';
+import type { HttpContext } from './context.ts';
 import { checkFetchLimits, fetchPartition, JSON_FETCH_NOTE, type PartitionFetchRequest } from './fetch.ts';
 import { recordToJson, type BytesEncoding } from './json-records.ts';
 

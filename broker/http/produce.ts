@@ -10,10 +10,10 @@
 import { CopylessError, limitError } from '../../src/errors.ts';
 import { HTTP_PRODUCE_OFFSETS_MAX } from '../../src/limits.ts';
 import { encodeRecordBatch, type RecordInput } from '../../src/record/index.ts';
+import { PartitionRotation, partitionForKey } from '../../src/record/partitioner.ts';
 import { validateTopicName } from '../../src/topic-name.ts';
 import type { Broker } from '../broker.ts';
 import type { ParsedRecord } from './json-records.ts';
-import { keyPartition, StickyRotation } from './partitioner.ts';
 
 /** How long an acks=-1 produce waits for fsync when the request names no timeoutMs (Kafka's request.timeout.ms). */
 export const PRODUCE_TIMEOUT_MS_DEFAULT = 30_000;
@@ -50,7 +50,7 @@ export function parseAcks(v: unknown): number {
 }
 
 export class RecordProducer {
-  private readonly rotation = new StickyRotation();
+  private readonly rotation = new PartitionRotation();
 
   constructor(private readonly broker: Broker) {}
 
@@ -101,7 +101,7 @@ export class RecordProducer {
     const byPartition = new Map<number, RecordInput[]>();
     const order = records.map((r, i) => {
       let partition = r.partition ?? requestPartition;
-      if (partition === undefined && r.keyBytes) partition = keyPartition(r.keyBytes, partitions);
+      if (partition === undefined && r.keyBytes) partition = partitionForKey(r.keyBytes, partitions);
       partition ??= sticky ??= this.rotation.take(topic, partitions);
       checkPartition(topic, partition, partitions, `records[${i}].partition`);
       let list = byPartition.get(partition);

@@ -27,7 +27,7 @@ import { isModelledMode, type FetchMode } from '../../src/fetch/fetch-mode.ts';
 import type { Chunk } from '../../src/protocol/index.ts';
 import type { FileRangeChunk, ServedRecords } from '../broker.ts';
 import { sendSequence } from '../native/index.ts';
-import type { HttpContext } from './app.ts';
+import type { HttpContext } from './context.ts';
 import { scanBatches } from './batch-scan.ts';
 import { fetchPartition, type PartitionFetchRequest } from './fetch.ts';
 

@@ -116,6 +116,8 @@ export const segmentSchema = {
     residentPages: { type: 'integer' },
     dirtyPages: { type: 'integer' },
     active: { type: 'boolean' },
+    indexEntries: { type: 'integer', description: 'offset-index entries' },
+    timeIndexEntries: { type: 'integer', description: 'time-index entries' },
   },
 } as const;
 

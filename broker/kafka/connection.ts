@@ -45,6 +45,7 @@ import {
 } from '../../src/protocol/index.ts';
 import { isModelledMode } from '../../src/fetch/fetch-mode.ts';
 import { accountingToPairs } from '../../src/fetch/accounting.ts';
+import { patchAccountingTrailer } from '../../src/protocol/accounting-trailer.ts';
 import type { Broker, FileRangeChunk } from '../broker.ts';
 import type { ByteBudget } from '../byte-budget.ts';
 import { sendSequence, type FileRange } from '../native/index.ts';
@@ -496,20 +497,4 @@ function discard(out: Outgoing): void {
   if (out.kind !== 'response') return;
   out.result.served?.release({ sent: false });
   out.result.deferred?.abandon();
-}
-
-/**
- * The CopylessFetch trailer is `int32 count, then per item: int16 name length,
- * name bytes, int64 value`, at the very end of the response. Its size depends
- * only on the names, so the values can be rewritten in place once known.
- */
-export function patchAccountingTrailer(buf: Buffer, pairs: { name: string; value: number }[]): void {
-  let size = 4;
-  for (const p of pairs) size += 2 + Buffer.byteLength(p.name) + 8;
-  let pos = buf.length - size + 4;
-  for (const p of pairs) {
-    pos += 2 + Buffer.byteLength(p.name);
-    buf.writeBigInt64BE(BigInt(Math.round(p.value)), pos);
-    pos += 8;
-  }
 }

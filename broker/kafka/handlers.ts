@@ -180,7 +180,7 @@ async function serveFetch(ctx: RequestContext, req: any, withAccounting: boolean
 async function fetchResponse(ctx: RequestContext, result: FetchResult, withAccounting: boolean): Promise<HandlerResult> {
   let served: ServedRecords;
   try {
-    served = await ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma });
+    served = await ctx.broker.serve(result, ctx.conn.fetchMode, { sgDma: ctx.conn.sgDma, connection: ctx.conn.id });
   } catch (e) {
     // e.g. PAGE_CACHE_EXHAUSTED: every partition that had data reports the error; the client retries.
     ctx.logger.warn({ err: toCopylessError(e).message }, 'fetch could not be served');

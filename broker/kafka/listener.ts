@@ -62,7 +62,11 @@ export class KafkaListener {
   private accept(socket: net.Socket): void {
     const conn = new KafkaConnection(socket, this.broker, this.registry, this.logger, this.nextId++, this.limits);
     this.connections.add(conn);
-    socket.on('close', () => this.connections.delete(conn));
+    this.broker.activity.connectionOpened(conn.state);
+    socket.on('close', () => {
+      this.connections.delete(conn);
+      this.broker.activity.connectionClosed(conn.state.id);
+    });
   }
 
   private sweep(): void {

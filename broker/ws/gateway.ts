@@ -18,6 +18,7 @@ import { RecordProducer } from '../http/produce.ts';
 import type { WsMetricsSource } from '../metrics.ts';
 import { wsLimits, type WsLimits } from './limits.ts';
 import { WsSession, type SessionHost } from './session.ts';
+import { StatsSource } from '../dashboard/stats-source.ts';
 
 export const WS_PATH = '/ws';
 
@@ -25,9 +26,9 @@ export class WsGateway implements SessionHost {
   readonly sessions = new Set<WsSession>();
   readonly limits: WsLimits;
   readonly producer: RecordProducer;
+  readonly stats: StatsSource;
   private readonly wss: WebSocketServer;
   private readonly tokenDigest: Buffer | null;
-  private statsTimer: NodeJS.Timeout | null = null;
   private pausesTotal = 0;
   private slowConsumerClosesTotal = 0;
   private closing = false;
@@ -40,6 +41,7 @@ export class WsGateway implements SessionHost {
   ) {
     this.limits = wsLimits(limits);
     this.producer = new RecordProducer(broker);
+    this.stats = new StatsSource(broker);
     this.tokenDigest = broker.config.httpToken ? crypto.createHash('sha256').update(broker.config.httpToken).digest() : null;
     // Incoming ops are bounded like HTTP bodies; no compression, so stored bytes go out as they are.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: broker.config.httpBodyBytesMax, perMessageDeflate: false, clientTracking: false });
@@ -47,8 +49,6 @@ export class WsGateway implements SessionHost {
 
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.statsTimer = setInterval(() => this.pushStats(), this.limits.statsIntervalMs);
-    this.statsTimer.unref();
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -70,16 +70,8 @@ export class WsGateway implements SessionHost {
   private accept(ws: WebSocket, socket: Socket): void {
     const session = new WsSession(ws, socket, this);
     this.sessions.add(session);
+    this.broker.activity.webSockets = this.sessions.size;
     if (this.closing) session.close(errorInfoByName('BROKER_SHUTTING_DOWN').wsClose, 'broker shutting down');
-  }
-
-  private pushStats(): void {
-    let snapshot: object | null = null;
-    for (const s of this.sessions) {
-      if (!s.statsChannel || !s.writable()) continue;
-      snapshot ??= { op: 'stats', timestamp: Date.now(), ...this.broker.stats() };
-      s.sendJson(snapshot);
-    }
   }
 
   // SessionHost
@@ -93,6 +85,7 @@ export class WsGateway implements SessionHost {
 
   onClosed(session: WsSession): void {
     this.sessions.delete(session);
+    this.broker.activity.webSockets = this.sessions.size;
   }
 
   metricsSnapshot(): WsMetricsSource {
@@ -114,7 +107,6 @@ export class WsGateway implements SessionHost {
   /** Close every connection with BROKER_SHUTTING_DOWN (1001) and wait until they are gone (at most closeGraceMs). */
   async close(): Promise<void> {
     this.closing = true;
-    if (this.statsTimer) clearInterval(this.statsTimer);
     const gone = [...this.sessions].map((s) => new Promise<void>((resolve) => (s.ws.readyState === s.ws.CLOSED ? resolve() : s.ws.once('close', () => resolve()))));
     for (const s of this.sessions) s.close(errorInfoByName('BROKER_SHUTTING_DOWN').wsClose, 'broker shutting down');
     await Promise.all(gone);

@@ -6,6 +6,8 @@
 //       "format":"binary" (stored batch bytes as binary messages), "fetchMode",
 //       "maxBytes", "encoding"; no "partition" = every partition of the topic
 //   {"op":"subscribe","channel":"stats"}            broker.stats() every second
+//       also "intervalMs", "include": ["activity","pageMap"], "connection" (the dashboard's parts,
+//       broker/dashboard/messages.ts)
 //   {"op":"unsubscribe","subscription":1} / {"op":"unsubscribe","channel":"stats"}
 //   {"op":"produce","id":1,"topic":"demo","records":[{"value":"hi"}]}   -> {"op":"ack","id":1,...}
 //   {"op":"ping"}                                   -> {"op":"pong"}
@@ -13,12 +15,13 @@
 
 import { CopylessError } from '../../src/errors.ts';
 import { isModelledMode, parseFetchMode, type FetchMode } from '../../src/fetch/fetch-mode.ts';
-import { WS_FETCH_BYTES_DEFAULT, WS_FETCH_BYTES_MAX } from '../../src/limits.ts';
+import { WS_FETCH_BYTES_DEFAULT, WS_FETCH_BYTES_MAX, WS_STATS_INTERVAL_MS_MAX, WS_STATS_INTERVAL_MS_MIN } from '../../src/limits.ts';
 import { validateTopicName } from '../../src/topic-name.ts';
 import { native } from '../native/index.ts';
 import type { OffsetSpec } from '../http/fetch.ts';
 import { BYTES_ENCODINGS, parseJsonRecords, type BytesEncoding, type ParsedRecord } from '../http/json-records.ts';
 import { parseAcks, PRODUCE_TIMEOUT_MS_DEFAULT } from '../http/produce.ts';
+import { STATS_INCLUDES, type StatsInclude } from '../dashboard/messages.ts';
 
 export type OpId = string | number | null;
 
@@ -37,9 +40,17 @@ export interface SubscribeOp {
   encoding: BytesEncoding;
 }
 
+/** Options of a stats subscription; absent when the subscriber gave none (then the answers keep their original shape). */
+export interface StatsOptions {
+  intervalMs: number | null;
+  include: StatsInclude[];
+  /** A Kafka connection id whose last fetch the activity part carries. */
+  connection: number | null;
+}
+
 export type ClientOp =
   | SubscribeOp
-  | { op: 'subscribe-stats'; id: OpId }
+  | { op: 'subscribe-stats'; id: OpId; options?: StatsOptions }
   | { op: 'unsubscribe'; id: OpId; subscription: number }
   | { op: 'unsubscribe-stats'; id: OpId }
   | { op: 'produce'; id: OpId; topic: string; partition: number | undefined; acks: number; timeoutMs: number; records: ParsedRecord[] }
@@ -88,7 +99,8 @@ export function parseOp(text: string): ClientOp {
     case 'subscribe':
       if (v.channel === undefined) return parseSubscribe(v, id);
       checkChannel(v.channel);
-      return { op: 'subscribe-stats', id };
+      const options = parseStatsOptions(v);
+      return options ? { op: 'subscribe-stats', id, options } : { op: 'subscribe-stats', id };
     case 'unsubscribe':
       if (v.channel !== undefined) {
         checkChannel(v.channel);
@@ -118,6 +130,24 @@ function missing(field: string): never {
 
 function checkChannel(v: unknown): void {
   if (v !== 'stats') throw invalid('channel', `is ${JSON.stringify(v)}, the only channel is "stats"`);
+}
+
+function parseStatsOptions(v: Record<string, unknown>): StatsOptions | null {
+  if (v.intervalMs === undefined && v.include === undefined && v.connection === undefined) return null;
+  const intervalMs = optionalInt(v.intervalMs, 'intervalMs', WS_STATS_INTERVAL_MS_MIN) ?? null;
+  if (intervalMs !== null && intervalMs > WS_STATS_INTERVAL_MS_MAX) {
+    throw new CopylessError('LIMIT_EXCEEDED', `intervalMs is ${intervalMs}, over wsStatsIntervalMsMax=${WS_STATS_INTERVAL_MS_MAX}`, {
+      field: 'intervalMs',
+      limit: 'wsStatsIntervalMsMax',
+      max: WS_STATS_INTERVAL_MS_MAX,
+      actual: intervalMs,
+    });
+  }
+  const include = v.include ?? [];
+  if (!Array.isArray(include) || !include.every((x) => (STATS_INCLUDES as readonly unknown[]).includes(x))) {
+    throw invalid('include', `must be a list of ${STATS_INCLUDES.map((x) => JSON.stringify(x)).join(', ')}`);
+  }
+  return { intervalMs, include: [...new Set(include as StatsInclude[])], connection: optionalInt(v.connection, 'connection', 0) ?? null };
 }
 
 function parseSubscribe(v: Record<string, unknown>, id: OpId): SubscribeOp {

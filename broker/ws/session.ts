@@ -25,6 +25,8 @@ import type { RecordProducer } from '../http/produce.ts';
 import { OP_NAMES, opIdOf, parseOp, type ClientOp, type OpId, type SubscribeOp } from './ops.ts';
 import { PartitionSubscription, type SubscriptionSink } from './subscription.ts';
 import type { WsLimits } from './limits.ts';
+import type { StatsSource } from '../dashboard/stats-source.ts';
+import { StatsSubscription } from './stats-subscription.ts';
 
 /** How often a paused connection's buffer is looked at (besides the socket's 'drain' event). */
 const PAUSED_CHECK_INTERVAL_MS = 50;
@@ -38,6 +40,8 @@ export interface SessionHost {
   readonly logger: Logger;
   readonly producer: RecordProducer;
   readonly limits: WsLimits;
+  /** Shared snapshots for every stats subscription. */
+  readonly stats: StatsSource;
   onPaused(): void;
   onSlowConsumerClose(): void;
   onClosed(session: WsSession): void;
@@ -45,7 +49,8 @@ export interface SessionHost {
 
 export class WsSession implements SubscriptionSink {
   readonly subscriptions = new Map<number, PartitionSubscription[]>();
-  statsChannel = false;
+  /** The `stats` channel subscription, null when not subscribed. */
+  stats: StatsSubscription | null = null;
   paused = false;
   /** Largest ws.bufferedAmount seen right after a send: what the bound is checked against. */
   bufferedBytesMax = 0;
@@ -178,7 +183,7 @@ export class WsSession implements SubscriptionSink {
     this.clearPausedTimer();
     for (const list of this.subscriptions.values()) for (const s of list) s.stop();
     this.subscriptions.clear();
-    this.statsChannel = false;
+    this.stopStats();
     for (const w of this.waiters.splice(0)) w(false);
   }
 
@@ -229,11 +234,15 @@ export class WsSession implements SubscriptionSink {
     switch (op.op) {
       case 'subscribe':
         return this.subscribe(op);
-      case 'subscribe-stats':
-        this.statsChannel = true;
-        this.sendJson({ op: 'subscribed', id: op.id, channel: 'stats', intervalMs: this.host.limits.statsIntervalMs });
-        this.sendJson({ op: 'stats', timestamp: Date.now(), ...this.host.broker.stats() });
+      case 'subscribe-stats': {
+        this.stopStats();
+        const stats = new StatsSubscription(this, this.host.stats, op.options ?? null, this.host.limits.statsIntervalMs, this.host.logger);
+        const options = op.options ? { include: op.options.include, connection: op.options.connection } : {};
+        this.sendJson({ op: 'subscribed', id: op.id, channel: 'stats', intervalMs: stats.intervalMs, ...options });
+        this.stats = stats;
+        stats.start();
         return;
+      }
       case 'unsubscribe': {
         const list = this.subscriptions.get(op.subscription);
         if (!list) throw new CopylessError('NOT_FOUND', `no subscription ${op.subscription} on this connection`, { field: 'subscription' });
@@ -243,7 +252,7 @@ export class WsSession implements SubscriptionSink {
         return;
       }
       case 'unsubscribe-stats':
-        this.statsChannel = false;
+        this.stopStats();
         this.sendJson({ op: 'unsubscribed', id: op.id, channel: 'stats' });
         return;
       case 'produce': {
@@ -254,6 +263,11 @@ export class WsSession implements SubscriptionSink {
       case 'ping':
         this.sendJson({ op: 'pong', id: op.id });
     }
+  }
+
+  private stopStats(): void {
+    this.stats?.stop();
+    this.stats = null;
   }
 
   private subscribe(op: SubscribeOp): void {

@@ -1,4 +1,4 @@
-// The `copyless` CLI (everything but `broker` and `bench`, which bin.js
+// The `copyless` CLI (everything but `broker` and `bench`, which bin/copyless.js
 // dispatches elsewhere). `main(argv)` takes the user's arguments (without
 // `node` and the script path) and returns the exit code: 0 success, 1 a
 // failed command (one `copyless: NAME: message` line on stderr), 2 a usage

@@ -11,7 +11,7 @@
 
 import type { Readable } from 'node:stream';
 import { CopylessError, isCopylessError } from '../../src/errors.ts';
-import type { Acks, Compression, Message } from '../producer.ts';
+import type { Acks, Compression, Message } from '../producer-types.ts';
 import { cliClient, describeError } from './client.ts';
 import { summaryLine, throughput } from './format.ts';
 import type { CliIo } from './io.ts';

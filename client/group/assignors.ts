@@ -17,7 +17,7 @@
 //   an SDK member can share a group.
 
 import { CopylessError } from '../../src/errors.ts';
-import type { TopicPartitions } from './consumer-protocol.ts';
+import type { TopicPartitions } from '../../src/protocol/consumer-protocol.ts';
 
 export type AssignorName = 'range' | 'roundrobin' | 'RoundRobinAssigner';
 

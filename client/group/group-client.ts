@@ -18,7 +18,8 @@
 import { CopylessError, ErrorCode, toCopylessError } from '../../src/errors.ts';
 import { ApiKey, API_NAMES } from '../../src/protocol/index.ts';
 import type { CopylessJsonResponse, FindCoordinatorResponse } from '../../src/protocol/index.ts';
-import { kafkaError, parseBrokerAddress } from '../cluster.ts';
+import { parseBrokerAddress } from '../cluster.ts';
+import { kafkaError } from '../kafka-error.ts';
 import { negotiateApiVersions, pickVersion, type VersionRange } from '../api-versions.ts';
 import { saslAuthenticate, type SaslOptions } from '../sasl.ts';
 import { type Codec, Connection } from '../connection.ts';

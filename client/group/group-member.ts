@@ -20,6 +20,7 @@
 
 import { CopylessError, ErrorCode, toCopylessError } from '../../src/errors.ts';
 import { ApiKey } from '../../src/protocol/index.ts';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from '../../src/protocol/consumer-protocol.ts';
 import type {
   HeartbeatResponse,
   JoinGroupResponse,
@@ -28,9 +29,8 @@ import type {
   OffsetFetchResponse,
   SyncGroupResponse,
 } from '../../src/protocol/index.ts';
-import { kafkaError } from '../cluster.ts';
+import { kafkaError } from '../kafka-error.ts';
 import type { Assignor, AssignorMember } from './assignors.ts';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from './consumer-protocol.ts';
 import type { GroupClient } from './group-client.ts';
 
 export interface GroupMemberSettings {

@@ -17,7 +17,7 @@ import {
 } from '../../src/limits.ts';
 import type { Cluster } from '../cluster.ts';
 import { type AssignorName, resolveAssignors } from './assignors.ts';
-import type { TopicPartitions } from './consumer-protocol.ts';
+import type { TopicPartitions } from '../../src/protocol/consumer-protocol.ts';
 import { GroupClient } from './group-client.ts';
 import { type Generation, GroupMember, type GroupMemberSettings, isRejoinError, type OffsetToCommit } from './group-member.ts';
 

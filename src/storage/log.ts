@@ -64,6 +64,11 @@ export interface SegmentInfo {
   residentPages: number;
   dirtyPages: number;
   active: boolean;
+  /** Entries in the offset index and the time index. */
+  indexEntries: number;
+  timeIndexEntries: number;
+  /** While an asynchronous fdatasync of the file runs, the bytes it covers; 0 otherwise. */
+  writeBackBytes: number;
 }
 
 export interface PartitionLogOptions {
@@ -458,6 +463,9 @@ export class PartitionLog {
         residentPages: r.residentPages,
         dirtyPages: r.dirtyPages,
         active: i === this.segs.length - 1,
+        indexEntries: s.indexEntries.offset,
+        timeIndexEntries: s.indexEntries.time,
+        writeBackBytes: s.writeBackBytes,
       };
     });
   }

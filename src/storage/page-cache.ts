@@ -86,6 +86,20 @@ export interface PageCacheOptions {
 /** Bits of one entry of pageStates(): what the cache holds for one page of a file. */
 export const PageState = { RESIDENT: 1, DIRTY: 2, ACTIVE: 4, PINNED: 8 } as const;
 
+/** What snapshotFrames() returns (see there). */
+export interface FrameSnapshot {
+  /** Frames described: the arena's allocated frames; the rest of the capacity was never used and is free. */
+  frames: number;
+  /** Per frame: the page-cache file id of the page it holds, -1 when the frame holds no page (free, or orphaned until its last unpin). */
+  fileIds: Int32Array;
+  /** Per frame: the page index in that file (-1 with fileId -1). */
+  pageIndexes: Int32Array;
+  /** Per frame: PageState bits, 0 when it holds no page. */
+  states: Uint8Array;
+  /** Files with an open read-ahead window: pages [startPage, startPage + pages), the PG_readahead marker at startPage + pages - asyncPages. */
+  readAhead: Array<{ fileId: number; startPage: number; pages: number; asyncPages: number }>;
+}
+
 export interface PinHandle {
   readonly pages: number;
 }
@@ -1036,6 +1050,42 @@ export class PageCache {
       hitRatio: lookups === 0 ? 0 : c.hits / lookups,
       ...c,
     };
+  }
+
+  /**
+   * Every frame's page and state, and every open read-ahead window, for a heat
+   * map of the whole cache (the dashboard, twice a second). O(allocated frames)
+   * however many files and pages are registered, where pageStates() per file
+   * would be O(file pages). Read-only; `reuse` lends last call's arrays back.
+   */
+  snapshotFrames(reuse?: FrameSnapshot): FrameSnapshot {
+    const { list, flags, pins, fileId, pageIndex, allocatedFrames: n } = this.arena;
+    const fits = reuse !== undefined && reuse.fileIds.length >= n;
+    const fileIds = fits ? reuse.fileIds : new Int32Array(n);
+    const pageIndexes = fits ? reuse.pageIndexes : new Int32Array(n);
+    const states = fits ? reuse.states : new Uint8Array(n);
+    // Locals, not this.arena's fields, in the loop: 65,536 frames twice a second.
+    for (let f = 0; f < n; f++) {
+      const l = list[f];
+      if (l !== List.INACTIVE && l !== List.ACTIVE) {
+        fileIds[f] = -1;
+        pageIndexes[f] = -1;
+        states[f] = 0;
+        continue;
+      }
+      states[f] =
+        PageState.RESIDENT |
+        (flags[f] & Flag.DIRTY ? PageState.DIRTY : 0) |
+        (l === List.ACTIVE ? PageState.ACTIVE : 0) |
+        (pins[f] > 0 ? PageState.PINNED : 0);
+      fileIds[f] = fileId[f];
+      pageIndexes[f] = pageIndex[f];
+    }
+    const readAhead: FrameSnapshot['readAhead'] = [];
+    for (const file of this.files.values()) {
+      if (file.ra.size > 0) readAhead.push({ fileId: file.id, startPage: file.ra.start, pages: file.ra.size, asyncPages: file.ra.asyncSize });
+    }
+    return { frames: n, fileIds, pageIndexes, states, readAhead };
   }
 
   /** Our own invariants, checked by the model tests after every operation (O(capacity)). */

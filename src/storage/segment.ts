@@ -101,6 +101,8 @@ export class Segment {
   rollStartMs: number | null = null;
   /** Bytes known to be fdatasynced. */
   flushedBytes: number;
+  /** While an asynchronous fdatasync runs, the file size it covers (its dirty pages are under write-back); 0 otherwise. */
+  writeBackBytes = 0;
   private bytesSinceLastIndexEntry = 0;
   private inactive = false;
   /**
@@ -192,6 +194,11 @@ export class Segment {
 
   get indexFull(): boolean {
     return this.offsetIndex.isFull || this.timeIndex.isFull;
+  }
+
+  /** Entries in the offset index and the time index (the log inspector shows them). */
+  get indexEntries(): { offset: number; time: number } {
+    return { offset: this.offsetIndex.entries, time: this.timeIndex.entries };
   }
 
   /** The last offset-index entry: where a scan for the segment's tail starts. */
@@ -441,6 +448,7 @@ export class Segment {
     this.syncIndexes();
     if (this.flushedBytes >= size) return;
     this.acquire(); // keeps the fd open (and the file registered) while the fsync runs
+    this.writeBackBytes = Math.max(this.writeBackBytes, size);
     try {
       const [, dirError] = await Promise.all([fdatasyncAsync(this.fd), this.dirSync]);
       if (dirError) throw dirError;
@@ -448,6 +456,7 @@ export class Segment {
     } catch (e) {
       throw storageError('fdatasync', this.logPath, e);
     } finally {
+      this.writeBackBytes = 0;
       this.release();
     }
   }

@@ -32,7 +32,7 @@ function snapshot(dir: string): string[] {
 
 /** `copyless broker` in a child process; resolves once it logged `ready`. */
 async function childBroker(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['client/cli/bin.js', 'broker', '--data-dir', dataDir, '--port', '0', '--http-port', '-1'], {
+  const child = spawn(process.execPath, ['bin/copyless.js', 'broker', '--data-dir', dataDir, '--port', '0', '--http-port', '-1'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

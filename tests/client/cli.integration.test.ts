@@ -183,7 +183,7 @@ describe('copyless CLI: failures say what happened and what was kept', () => {
   });
 
   it('Ctrl-C stops a produce: exit 130, with what was acknowledged and the first line that was not', async () => {
-    const child = spawn(process.execPath, ['client/cli/bin.js', 'produce', 'cli-interrupted', '--broker', fx.address(), '--acks', '1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/copyless.js', 'produce', 'cli-interrupted', '--broker', fx.address(), '--acks', '1'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdin.write(Array.from({ length: 100 }, (_, i) => `line${i + 1}`).join('\n') + '\n');
@@ -210,7 +210,7 @@ describe('copyless CLI: failures say what happened and what was kept', () => {
 });
 
 describe('copyless broker (child process)', () => {
-  const broker = (args: string[]) => spawnSync(process.execPath, ['client/cli/bin.js', 'broker', ...args], { encoding: 'utf8' });
+  const broker = (args: string[]) => spawnSync(process.execPath, ['bin/copyless.js', 'broker', ...args], { encoding: 'utf8' });
 
   it('--help names the command and shows no null or Infinity defaults', () => {
     const r = broker(['--help']);

@@ -4,7 +4,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Copyless, type ConsumerOptions, type PartitionsAssignedEvent, type PartitionsRevokedEvent } from '../../client/index.ts';
 import type { Consumer } from '../../client/consumer.ts';
-import { decodeAssignment } from '../../client/group/consumer-protocol.ts';
+import { decodeAssignment } from '../../src/protocol/consumer-protocol.ts';
 import { ApiKey } from '../../src/protocol/index.ts';
 import { RawClient, startTestBroker, type TestBroker } from '../helpers/broker.ts';
 

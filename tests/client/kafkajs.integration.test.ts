@@ -4,7 +4,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Copyless } from '../../client/index.ts';
 import type { ConsumedMessage } from '../../client/fetcher.ts';
-import { partitionForKey } from '../../client/partitioner.ts';
+import { partitionForKey } from '../../src/record/partitioner.ts';
 import { type BrokerFixture, startTestBroker } from './broker-fixture.ts';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;

@@ -1,5 +1,5 @@
 // Proves the producer keeps each partition's batches in order on the wire and through retries: a retried batch goes alone and before later ones, is never stored after a later batch of its partition (it fails instead), a leader change waits for the old leader's answers, and a batch that fails for good leaves a gap, never a reordering.
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RecordAccumulator } from '../../client/record-accumulator.ts';
 import { CopylessError } from '../../src/errors.ts';
 import { decodeRecordBatch } from '../../src/record/index.ts';
@@ -7,7 +7,8 @@ import { FakeTransport } from './fake-transport.ts';
 import type { ReadyBatch } from '../../client/produce-sender.ts';
 
 const FAST_RETRY = { retries: 3, initialRetryTimeMs: 1, maxRetryTimeMs: 2 };
-const settle = () => new Promise((r) => setTimeout(r, 20));
+// Fake timers: retry back-offs and linger run on the test's clock, so each step is the same however loaded the machine is.
+const settle = () => vi.advanceTimersByTimeAsync(20);
 const values = (b: ReadyBatch) => decodeRecordBatch(b.bytes).records.map((r) => r.value!.toString());
 const notLeader = () => new CopylessError('NOT_LEADER_OR_FOLLOWER', 'leader moved');
 const timedOut = () => new CopylessError('REQUEST_TIMED_OUT', 'no answer in time');
@@ -22,6 +23,13 @@ function setup(retry = FAST_RETRY) {
 }
 
 describe('ProduceSender', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('pipelines a partition\'s batches, one request each, in call order', async () => {
     const { t, send } = setup();
     const sends = ['b0', 'b1', 'b2'].map(send);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../client/connection.ts';
 import type { ConsumedMessage } from '../../client/fetcher.ts';
 import { Copyless } from '../../client/index.ts';
-import { partitionForKey } from '../../client/partitioner.ts';
+import { partitionForKey } from '../../src/record/partitioner.ts';
 import type { Consumer } from '../../client/consumer.ts';
 import { ApiKey } from '../../src/protocol/index.ts';
 import type { ProduceResponse } from '../../src/protocol/index.ts';

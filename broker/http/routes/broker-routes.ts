@@ -8,7 +8,7 @@ import { CopylessError } from '../../../src/errors.ts';
 import { parseFetchMode } from '../../../src/fetch/fetch-mode.ts';
 import type { Broker } from '../../broker.ts';
 import { publicConfig } from '../../config.ts';
-import type { HttpContext } from '../app.ts';
+import type { HttpContext } from '../context.ts';
 import { errorResponses, fetchModeSchema, openObject } from '../schemas.ts';
 
 const configAnswerSchema = {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { CopylessError } from '../../../src/errors.ts';
 import { validateTopicName } from '../../../src/topic-name.ts';
 import type { GroupCoordinator } from '../../groups/coordinator.ts';
-import type { HttpContext } from '../app.ts';
+import type { HttpContext } from '../context.ts';
 import { errorResponses, topicParam } from '../schemas.ts';
 
 const groupStates = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CopylessError } from '../../../src/errors.ts';
 import { HTTP_FETCH_BYTES_DEFAULT } from '../../../src/limits.ts';
-import type { HttpContext } from '../app.ts';
+import type { HttpContext } from '../context.ts';
 import { parseOptionalFetchMode } from '../fetch.ts';
 import { streamJsonFetch } from '../json-fetch.ts';
 import { BYTES_ENCODINGS, parseJsonRecords, type BytesEncoding, type ParsedRecord } from '../json-records.ts';

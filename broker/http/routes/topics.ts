@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { PAGE_BYTES, PARTITIONS_MAX } from '../../../src/limits.ts';
 import { validateTopicName } from '../../../src/topic-name.ts';
 import type { TopicDescription } from '../../broker.ts';
-import type { HttpContext } from '../app.ts';
+import type { HttpContext } from '../context.ts';
 import { errorResponses, topicDescriptionSchema, topicParam, topicParamsSchema } from '../schemas.ts';
 
 const topicSummarySchema = {

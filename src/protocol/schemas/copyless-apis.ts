@@ -37,10 +37,20 @@ function pinned(schema: Schema, version: number): Schema {
 
 export const CopylessFetchRequestSchema: Schema = pinned(FetchRequestSchema, COPYLESS_FETCH_BASE_VERSION);
 
-export const CopylessFetchResponseSchema: Schema = [
-  ...pinned(FetchResponseSchema, COPYLESS_FETCH_BASE_VERSION),
+/**
+ * The fetch-mode accounting CopylessFetch appends to a Fetch v11 response:
+ * `int32 count, then per item: int16 name length, UTF-8 name, int64 value`.
+ * The broker rewrites its values in place once a fetch is sent
+ * (../accounting-trailer.ts), so it must stay the response's last field.
+ */
+export const CopylessFetchAccountingSchema: Schema = [
   array('accounting', [
     field('name', 'string'),
     field('value', 'int64'),
   ]),
+];
+
+export const CopylessFetchResponseSchema: Schema = [
+  ...pinned(FetchResponseSchema, COPYLESS_FETCH_BASE_VERSION),
+  ...CopylessFetchAccountingSchema,
 ];

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Copyless } from '../../../client/index.ts';
-import { consumeJob, type ConsumeJob, type SpanEvent } from '../../../bench/jobs/consume.ts';
+import type { ConsumeJob, SpanEvent } from '../../../bench/jobs/consume-job.ts';
+import { consumeJob } from '../../../bench/jobs/consume.ts';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.ts';
 
 const RECORDS = 600;

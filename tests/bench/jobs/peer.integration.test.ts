@@ -1,7 +1,7 @@
 // Proves the peer workload against a real broker: the producer sends its records in acknowledged windows of 1,000 (the last one shorter) and the consumer reads every one of them back once with eachMessage, each phase timing its own span and emitting its start and end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Copyless } from '../../../client/index.ts';
-import type { SpanEvent } from '../../../bench/jobs/consume.ts';
+import type { SpanEvent } from '../../../bench/jobs/consume-job.ts';
 import { PEER_WINDOW_MESSAGES, peerConsumeJob, peerProduceJob, type PeerJob } from '../../../bench/jobs/peer.ts';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.ts';
 

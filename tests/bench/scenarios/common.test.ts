@@ -1,7 +1,7 @@
 // Proves that a measurement's broker CPU covers exactly the jobs' timed span: it is read when the first job says its span started and when the last one says its span ended, so connect and disconnect (outside the span, as the time is) are never charged; and that CPU figures are per GiB and per second of that span.
 import { describe, expect, it } from 'vitest';
 import type { BrokerHandle } from '../../../bench/broker-handle.ts';
-import type { SpanEvent } from '../../../bench/jobs/consume.ts';
+import type { SpanEvent } from '../../../bench/jobs/consume-job.ts';
 import { GiB, spanCpuFigures, spanned } from '../../../bench/scenarios/common.ts';
 
 /** A broker whose CPU clock the test advances by hand. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../src/record/index.ts';
 import { FETCH_BYTES_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../../../src/limits.ts';
 import { buildHttpApp } from '../../../broker/http/app.ts';
-import { keyPartition } from '../../../broker/http/partitioner.ts';
+import { partitionForKey } from '../../../src/record/partitioner.ts';
 import { expectError, startInjectBroker, type InjectBroker } from './http-helpers.ts';
 
 let b: InjectBroker;
@@ -105,11 +105,22 @@ describe('produce', () => {
     await b.app.inject({ method: 'POST', url: '/topics', payload: { name: 'p-keys', partitions: 4 } });
     const keys = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
     const res = (await produce('p-keys', keys.map((k) => ({ key: k, value: k })))).json();
-    expect(res.offsets.map((o: any) => o.partition)).toEqual(keys.map((k) => keyPartition(Buffer.from(k), 4)));
+    expect(res.offsets.map((o: any) => o.partition)).toEqual(keys.map((k) => partitionForKey(Buffer.from(k), 4)));
     const explicit = (await produce('p-keys', [{ value: 'a', partition: 3 }, { value: 'b' }], '?partition=2')).json();
     expect(explicit.offsets.map((o: any) => o.partition)).toEqual([3, 2]);
     const viaPath = await b.app.inject({ method: 'POST', url: '/topics/p-keys/partitions/1/records', payload: { records: [{ value: 'c' }] } });
     expect(viaPath.json().offsets[0].partition).toBe(1);
+  });
+
+  it('puts every keyless record of a request on one partition, and the next request on the next', async () => {
+    await b.app.inject({ method: 'POST', url: '/topics', payload: { name: 'p-keyless', partitions: 3 } });
+    const partitions: number[][] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = (await produce('p-keyless', [{ value: 'a' }, { value: 'b' }, { key: 'k', value: 'c' }, { value: 'd' }])).json();
+      partitions.push(res.offsets.map((o: any) => o.partition));
+    }
+    const keyed = partitionForKey(Buffer.from('k'), 3);
+    expect(partitions).toEqual([0, 1, 2, 0].map((p) => [p, p, keyed, p]));
   });
 
   it('auto-creates an unknown topic, and 404s when auto-creation is off', async () => {

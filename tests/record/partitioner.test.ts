@@ -1,8 +1,8 @@
-// Proves the key partitioner hashes exactly like the Java client: Kafka's own murmur2 vectors, kafkajs's Java-generated vectors, and kafkajs 2.x's default partitioner on random keys agree.
+// Proves the default partitioner (the SDK's producer and the broker's HTTP and WebSocket produce share it) hashes keys exactly like the Java client: Kafka's own murmur2 vectors, kafkajs's Java-generated vectors, and kafkajs 2.x's default partitioner on random keys agree; and that the keyless rotation moves on per topic.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { murmur2, toPositive } from '../../src/record/murmur2.ts';
-import { createDefaultPartitioner, partitionForKey } from '../../client/partitioner.ts';
+import { createDefaultPartitioner, PartitionRotation, partitionForKey } from '../../src/record/partitioner.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -70,5 +70,14 @@ describe('default partitioner', () => {
     expect(p({ topic: 'a', partitionCount: 10, key })).toBe(6);
     expect([0, 1, 2, 3].map(() => p({ topic: 'a', partitionCount: 3, key: null }))).toEqual([0, 1, 2, 0]);
     expect(p({ topic: 'b', partitionCount: 3, key: null })).toBe(0);
+  });
+});
+
+describe('partition rotation', () => {
+  it('moves on by one per take, per topic', () => {
+    const r = new PartitionRotation();
+    expect([r.take('a', 3), r.take('a', 3), r.take('a', 3), r.take('a', 3)]).toEqual([0, 1, 2, 0]);
+    expect(r.take('b', 3)).toBe(0);
+    expect(r.take('a', 5)).toBe(4);
   });
 });

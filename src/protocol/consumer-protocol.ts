@@ -2,10 +2,12 @@
 // protocolType "consumer" put in JoinGroup (their subscription, one per
 // assignor they offer) and the leader sends back through SyncGroup (each
 // member's assignment). The coordinator passes both through untouched, so
-// every member of a mixed group (Java, librdkafka, kafkajs, this SDK) must
-// read the others' bytes: ConsumerProtocolSubscription.json and
+// every member of a mixed group (Java, librdkafka, kafkajs, the copyless SDK)
+// must read the others' bytes: ConsumerProtocolSubscription.json and
 // ConsumerProtocolAssignment.json in Apache Kafka, and kafkajs's
-// src/consumer/assignerProtocol.js, which follows the same layout.
+// src/consumer/assignerProtocol.js, which follows the same layout. The SDK
+// encodes and decodes both; the broker's coordinator decodes an assignment
+// only to report which member owns a partition (describe, lag).
 //
 // Subscription:
 //   int16  version
@@ -23,9 +25,10 @@
 // reads) and read any version by its version-0 prefix: fields a later version
 // appends are skipped, as Kafka's own readers do for versions they predate.
 
-import { CopylessError } from '../../src/errors.ts';
-import { ByteReader } from '../../src/protocol/byte-reader.ts';
+import { CopylessError } from '../errors.ts';
+import { ByteReader } from './byte-reader.ts';
 
+/** The protocol type of Kafka's own consumers (and kafkajs, librdkafka, the copyless SDK). */
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 
 /** The version this SDK writes. */
@@ -101,6 +104,29 @@ export function decodeSubscription(bytes: Buffer): Subscription {
 export function decodeAssignment(bytes: Buffer): Assignment {
   if (bytes.length === 0) return { version: WRITE_VERSION, assignment: [], userData: null };
   const r = new ByteReader(bytes, 0, 'CORRUPT_MESSAGE');
+  const { version, assignment } = readAssignedPartitions(r);
+  const userData = r.remaining > 0 ? r.bytes('assignment.userData', true) : null;
+  return { version, assignment, userData };
+}
+
+/**
+ * The partitions an assignment gives its member, or null when the bytes are
+ * not a consumer assignment: what the coordinator reports, where a member may
+ * have put anything in these bytes (another protocol type, a buggy assignor)
+ * and nothing must throw. Reads the topics and partitions only; the user data
+ * and anything after it are not looked at.
+ */
+export function decodeAssignmentOrNull(bytes: Buffer): TopicPartitions[] | null {
+  if (bytes.length === 0) return [];
+  try {
+    return readAssignedPartitions(new ByteReader(bytes, 0, 'CORRUPT_MESSAGE')).assignment;
+  } catch {
+    return null;
+  }
+}
+
+/** An assignment's version and assigned partitions: every version starts with them. */
+function readAssignedPartitions(r: ByteReader): { version: number; assignment: TopicPartitions[] } {
   const version = readVersion(r, 'assignment');
   const count = r.arrayCount('assignment.assignedPartitions', false, TOPIC_ENTRY_BYTES_MIN);
   const assignment: TopicPartitions[] = [];
@@ -111,8 +137,7 @@ export function decodeAssignment(bytes: Buffer): Assignment {
     for (let p = 0; p < partitionCount; p++) partitions.push(r.int32('assignment.partition'));
     assignment.push({ topic, partitions });
   }
-  const userData = r.remaining > 0 ? r.bytes('assignment.userData', true) : null;
-  return { version, assignment, userData };
+  return { version, assignment };
 }
 
 function readVersion(r: ByteReader, what: string): number {
