@@ -27,7 +27,6 @@ import { native, netdevScatterGather, type NativeSendResult } from './native/ind
 import { dropCaches, serveFetch, type CacheDrop, type ServedRecords } from './fetch-serving.ts';
 import type { FetchPartitionRequest, FetchPartitionResult, FetchRequestSpec, FetchResult } from './fetch-result.ts';
 import { ProducerIdManager } from './producer-ids.ts';
-import type { GroupCoordinator } from './groups/coordinator.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { sgDmaAssumption, type SgDmaAssumption } from './sg-dma.ts';
 import { BrokerActivity } from './dashboard/activity.ts';
@@ -126,8 +125,6 @@ export class Broker extends EventEmitter {
   readonly activity: BrokerActivity;
   readonly startedAt = Date.now();
   telemetry: Telemetry = NO_TELEMETRY;
-  /** The consumer-group coordinator (broker/groups), attached by server.ts. */
-  groups: GroupCoordinator | null = null;
   /** The Kafka listener's bound port, advertised in Metadata (set once listening). */
   kafkaPort = 0;
   /** Reported by /readyz and refused requests during shutdown. */

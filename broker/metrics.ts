@@ -19,6 +19,7 @@ import { PAGE_BYTES } from '../src/limits.ts';
 import { ACCOUNTING_FIELDS } from '../src/fetch/accounting.ts';
 import { FETCH_MODES } from '../src/fetch/fetch-mode.ts';
 import type { Broker, Telemetry } from './broker.ts';
+import type { GroupCoordinator } from './groups/coordinator.ts';
 
 /** Latency buckets in seconds: sub-millisecond produce up to the longest long-poll (FETCH_WAIT_MS_MAX = 30 s). */
 const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -53,7 +54,7 @@ export function snakeCase(name: string): string {
 const PAGE_CACHE_GAUGES = ['capacityPages', 'residentPages', 'dirtyPages', 'activePages', 'inactivePages', 'pinnedPages', 'hitRatio'];
 
 /** Create the broker's metrics and install their telemetry on broker.telemetry. */
-export function installMetrics(broker: Broker, o: { defaultMetrics?: boolean } = {}): BrokerMetrics {
+export function installMetrics(broker: Broker, o: { groups: GroupCoordinator | null; defaultMetrics?: boolean }): BrokerMetrics {
   const registry = new Registry();
   const previous = broker.telemetry;
   const telemetry = requestMetrics(registry);
@@ -63,7 +64,7 @@ export function installMetrics(broker: Broker, o: { defaultMetrics?: boolean } =
     fetchModeMetrics(registry, broker),
     pageCacheMetrics(registry, broker),
     partitionMetrics(registry, broker),
-    groupMetrics(registry, broker),
+    groupMetrics(registry, o.groups),
     wsMetrics(registry, () => wsSource?.() ?? null),
   ];
   if (o.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -207,7 +208,7 @@ function partitionMetrics(registry: Registry, broker: Broker): Refresh {
   };
 }
 
-function groupMetrics(registry: Registry, broker: Broker): Refresh {
+function groupMetrics(registry: Registry, groups: GroupCoordinator | null): Refresh {
   const labelNames = ['group', 'topic', 'partition'];
   const lag = new Gauge({ name: 'copyless_group_lag_messages', help: 'Messages between the committed offset and the log end', labelNames, registers: [registry] });
   const lagBytes = new Gauge({ name: 'copyless_group_lag_bytes', help: 'Log bytes from the committed offset to the end', labelNames, registers: [registry] });
@@ -215,7 +216,6 @@ function groupMetrics(registry: Registry, broker: Broker): Refresh {
   const members = new Gauge({ name: 'copyless_group_members', help: 'Members of the group, by group state', labelNames: ['group', 'state'], registers: [registry] });
   return () => {
     for (const g of [lag, lagBytes, committed, members]) g.reset();
-    const groups = broker.groups;
     if (!groups) return;
     for (const summary of groups.listGroups()) {
       members.set({ group: summary.groupId, state: summary.state }, summary.members);

@@ -20,6 +20,8 @@ export interface RunningBroker {
   readonly port: number;
   readonly httpPort: number | null;
   readonly broker: Broker;
+  /** The consumer-group coordinator, over the broker's topics. */
+  readonly groups: GroupCoordinator;
   readonly config: BrokerConfig;
   readonly logger: Logger;
   /** The Kafka listener (its connections and shared limits), for tests and the soak. */
@@ -60,14 +62,13 @@ export async function startBroker(
     await lock.release();
     throw e;
   }
-  const groups = new GroupCoordinator({ broker, meta: broker.meta, logger });
-  broker.groups = groups;
-  const listener = new KafkaListener(broker, buildHandlers(broker), logger);
+  const groups = new GroupCoordinator({ catalog: broker, meta: broker.meta, logger });
+  const listener = new KafkaListener(broker, buildHandlers(broker, groups), logger);
   let http: HttpServer | null = null;
   try {
     broker.kafkaPort = await listener.listen(config.host, config.port);
     logger.info({ host: config.host, port: broker.kafkaPort }, `Kafka listener listening on ${config.host}:${broker.kafkaPort}`);
-    if (config.httpPort >= 0) http = await startHttp(broker, logger);
+    if (config.httpPort >= 0) http = await startHttp(broker, logger, { groups });
   } catch (e) {
     await listener.close().catch(() => {});
     await groups.close();
@@ -82,6 +83,7 @@ export async function startBroker(
     port: broker.kafkaPort,
     httpPort: http?.port ?? null,
     broker,
+    groups,
     config,
     logger,
     kafka: listener,

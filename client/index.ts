@@ -4,7 +4,10 @@
 export { Copyless, type CopylessConfig } from './copyless.ts';
 export { Producer } from './producer.ts';
 export type { ProducerOptions, ProducerRecord, Message, RecordMetadata, Acks, Compression, Headers } from './producer-types.ts';
-export { Consumer, type ConsumerOptions, type AssignmentSpec, type Batch, type RunOptions, type OffsetSpec, type PartitionPosition } from './consumer.ts';
+export { Consumer } from './consumer.ts';
+export type { ConsumerOptions } from './consumer-options.ts';
+export type { AssignmentSpec, OffsetSpec, PartitionPosition } from './consumer-positions.ts';
+export type { Batch, RunOptions } from './batch-channel.ts';
 export { Fetcher, type ConsumedMessage, type FetchAccounting } from './fetcher.ts';
 export type { GroupOptions, PartitionsAssignedEvent, PartitionsRevokedEvent, TopicPartition } from './group/group-session.ts';
 export { rangeAssignor, roundRobinAssignor, kafkajsRoundRobinAssignor, ASSIGNORS_DEFAULT, type Assignor, type AssignorName, type AssignorMember } from './group/assignors.ts';

@@ -9,7 +9,7 @@
 // partition is delivered only if, when its turn comes, its position still
 // holds the offset it was fetched from and its epoch (bumped by seek and
 // assign) has not moved; otherwise the consumer drops it and fetches again
-// from the real position (consumer.ts `deliver`).
+// from the real position (batch-channel.ts).
 //
 // No prefetch is sent when it would not pay or might mislead:
 //   - a partition reported an error (the consumer resets or refreshes

@@ -1,22 +1,31 @@
-// The report of one group that `copyless group describe`, the HTTP API and
-// the metrics read: members with their decoded assignments, and per partition
-// the committed offset and the lag (lag.ts). Every partition that has a
-// commit or is assigned to a member appears, sorted by topic then partition.
+// The reports of groups: the one `copyless group describe`, the HTTP API and
+// the metrics read (members with their decoded assignments, and per partition
+// the committed offset and the lag, lag.ts; every partition that has a
+// commit or is assigned to a member appears, sorted by topic then partition),
+// and the view Kafka's DescribeGroups answers with.
 
 import type { GroupDescription, GroupLagPartition, GroupSummary } from '../../src/protocol/index.ts';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignmentOrNull } from '../../src/protocol/consumer-protocol.ts';
-import type { Broker } from '../broker.ts';
-import { GroupState, type Group } from './group.ts';
+import { GroupState, type Group, type GroupStateName } from './group.ts';
 import { partitionLag } from './lag.ts';
 import type { CommittedPartition } from './offset-store.ts';
+import type { TopicCatalog } from './topic-catalog.ts';
 
 export type { GroupDescription, GroupLagPartition, GroupSummary };
+
+/** A group as Kafka's DescribeGroups reports it. */
+export interface GroupView {
+  state: GroupStateName;
+  protocolType: string;
+  protocol: string | null;
+  members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; metadata: Buffer; assignment: Buffer }[];
+}
 
 export function describeGroup(o: {
   groupId: string;
   group: Group | undefined;
   committed: CommittedPartition[];
-  broker: Broker;
+  catalog: TopicCatalog;
   nowMs: number;
 }): GroupDescription {
   const { group } = o;
@@ -28,7 +37,7 @@ export function describeGroup(o: {
   }));
   const owners = new Map<string, string>();
   for (const m of memberList) for (const a of m.assignment) for (const p of a.partitions) owners.set(key(a.topic, p), m.memberId);
-  const partitions = lagPartitions(o.broker, o.committed, owners, o.nowMs);
+  const partitions = lagPartitions(o.catalog, o.committed, owners, o.nowMs);
   return {
     groupId: o.groupId,
     state: group?.state ?? GroupState.Empty,
@@ -42,7 +51,31 @@ export function describeGroup(o: {
   };
 }
 
-function lagPartitions(broker: Broker, committed: CommittedPartition[], owners: Map<string, string>, nowMs: number): GroupLagPartition[] {
+/** One line of the group list. */
+export function summarizeGroup(groupId: string, g: Group | undefined): GroupSummary {
+  return { groupId, state: g?.state ?? GroupState.Empty, protocolType: g?.protocolType ?? '', members: g?.members.size ?? 0 };
+}
+
+/** The view of a known group (metadata and assignments only while Stable), or of one known by its committed offsets only. */
+export function viewGroup(g: Group | undefined): GroupView {
+  if (!g) return { state: GroupState.Empty, protocolType: '', protocol: null, members: [] };
+  const stable = g.state === GroupState.Stable;
+  return {
+    state: g.state,
+    protocolType: g.protocolType ?? '',
+    protocol: stable ? g.protocol : null,
+    members: [...g.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      metadata: stable ? m.metadataFor(g.protocol ?? '') : Buffer.alloc(0),
+      assignment: stable ? m.assignment : Buffer.alloc(0),
+    })),
+  };
+}
+
+function lagPartitions(catalog: TopicCatalog, committed: CommittedPartition[], owners: Map<string, string>, nowMs: number): GroupLagPartition[] {
   const byKey = new Map<string, { topic: string; partition: number; commit: CommittedPartition | null }>();
   for (const c of committed) byKey.set(key(c.topic, c.partition), { topic: c.topic, partition: c.partition, commit: c });
   for (const k of owners.keys()) {
@@ -52,7 +85,7 @@ function lagPartitions(broker: Broker, committed: CommittedPartition[], owners: 
   }
   const rows = [...byKey.entries()].map(([k, { topic, partition, commit }]): GroupLagPartition => {
     const committedOffset = commit?.offset ?? -1;
-    const lag = lagOf(broker, topic, partition, committedOffset, nowMs);
+    const lag = lagOf(catalog, topic, partition, committedOffset, nowMs);
     return {
       topic,
       partition,
@@ -67,11 +100,11 @@ function lagPartitions(broker: Broker, committed: CommittedPartition[], owners: 
 }
 
 /** Lag against the partition's log; a partition that does not exist (an assignment naming a deleted topic) reports -1 offsets and no lag. */
-function lagOf(broker: Broker, topic: string, partition: number, committedOffset: number, nowMs: number) {
-  if (!(partition >= 0 && partition < broker.partitionCount(topic))) {
+function lagOf(catalog: TopicCatalog, topic: string, partition: number, committedOffset: number, nowMs: number) {
+  if (!(partition >= 0 && partition < catalog.partitionCount(topic))) {
     return { logStartOffset: -1, logEndOffset: -1, lagMessages: 0, lagBytes: 0, oldestUnconsumedAgeMs: null };
   }
-  return partitionLag(broker.partitionLog(topic, partition), committedOffset, nowMs);
+  return partitionLag(catalog.partitionLog(topic, partition), committedOffset, nowMs);
 }
 
 function key(topic: string, partition: number): string {

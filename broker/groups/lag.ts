@@ -22,10 +22,12 @@
 import fs from 'node:fs';
 import { BASE_TIMESTAMP_OFFSET, BATCH_TIMESTAMPS_BYTES } from '../../src/record/record-batch.ts';
 import { readInt64 } from '../../src/record/int64.ts';
-import type { PartitionLog } from '../../src/storage/log.ts';
+import type { PartitionLog, SegmentInfo } from '../../src/storage/log.ts';
 
-/** What lag needs of a partition log. */
-export type LagSource = Pick<PartitionLog, 'logStartOffset' | 'logEndOffset' | 'read' | 'segments'>;
+/** What lag needs of a partition log: its range, a read that finds the batch at an offset, and each segment's base offset and size. */
+export type LagSource = Pick<PartitionLog, 'logStartOffset' | 'logEndOffset' | 'read'> & {
+  segments(): readonly Pick<SegmentInfo, 'baseOffset' | 'sizeBytes'>[];
+};
 
 export interface PartitionLag {
   logStartOffset: number;

@@ -12,6 +12,7 @@ import { TOPIC_NAME_LENGTH_MAX } from '../../src/limits.ts';
 import type { Broker } from '../broker.ts';
 import { BROKER_VERSION } from '../broker.ts';
 import { ByteBudget } from '../byte-budget.ts';
+import type { GroupCoordinator } from '../groups/coordinator.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import type { HttpContext } from './context.ts';
 import { errorBody, httpStatusOf, toHttpError } from './errors.ts';
@@ -34,7 +35,7 @@ const PUBLIC_ROUTES = new Set(['/healthz', ...WEB_ROUTES]);
 export async function buildHttpApp(
   broker: Broker,
   logger: Logger,
-  o: { metrics?: BrokerMetrics | null; closing?: AbortSignal } = {},
+  o: { groups: GroupCoordinator | null; metrics?: BrokerMetrics | null; closing?: AbortSignal },
 ): Promise<FastifyInstance> {
   const bodyBytesMax = broker.config.httpBodyBytesMax;
   const app = Fastify({
@@ -55,6 +56,7 @@ export async function buildHttpApp(
   });
   const ctx: HttpContext = {
     broker,
+    groups: o.groups,
     logger,
     producer: new RecordProducer(broker),
     metrics: o.metrics ?? null,

@@ -1,4 +1,4 @@
-// What an HTTP route module sees: the broker core and the HTTP server's shared
+// What an HTTP route module sees: the broker core, the group coordinator and the HTTP server's shared
 // parts (the record producer, metrics, the close signal, the held-bytes
 // budget), plus the request fields app.ts decorates and the routes fill in.
 // app.ts builds one HttpContext and hands it to every routes/*.ts; the routes
@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { Broker } from '../broker.ts';
 import type { ByteBudget } from '../byte-budget.ts';
+import type { GroupCoordinator } from '../groups/coordinator.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import type { RecordProducer } from './produce.ts';
 
@@ -26,6 +27,8 @@ declare module 'fastify' {
 /** What every route module gets. */
 export interface HttpContext {
   readonly broker: Broker;
+  /** The group coordinator; null when the broker runs without one (the group routes answer COORDINATOR_NOT_AVAILABLE). */
+  readonly groups: GroupCoordinator | null;
   readonly logger: Logger;
   readonly producer: RecordProducer;
   readonly metrics: BrokerMetrics | null;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker.ts';
+import type { GroupCoordinator } from '../groups/coordinator.ts';
 import { installMetrics, type BrokerMetrics } from '../metrics.ts';
 import { WsGateway } from '../ws/gateway.ts';
 import type { WsLimits } from '../ws/limits.ts';
@@ -26,22 +27,24 @@ export interface HttpServer extends HttpServerHandle {
 }
 
 export interface HttpOptions {
+  /** The group coordinator the group routes, subscriptions and metrics read; null answers them COORDINATOR_NOT_AVAILABLE. */
+  groups: GroupCoordinator | null;
   /** WebSocket bounds (tests lower them); defaults from src/limits.ts. */
   ws?: Partial<WsLimits>;
   /** prom-client's process/event-loop metrics (default true). */
   defaultMetrics?: boolean;
 }
 
-export async function startHttp(broker: Broker, logger: Logger, o: HttpOptions = {}): Promise<HttpServer | null> {
+export async function startHttp(broker: Broker, logger: Logger, o: HttpOptions): Promise<HttpServer | null> {
   const { host, httpPort } = broker.config;
   if (httpPort < 0) return null;
-  const metrics = installMetrics(broker, { defaultMetrics: o.defaultMetrics });
+  const metrics = installMetrics(broker, { groups: o.groups, defaultMetrics: o.defaultMetrics });
   const closing = new AbortController();
   let app: FastifyInstance | null = null;
   let ws: WsGateway | null = null;
   try {
-    app = await buildHttpApp(broker, logger, { metrics, closing: closing.signal });
-    ws = new WsGateway(broker, logger.child({ component: 'ws' }), o.ws);
+    app = await buildHttpApp(broker, logger, { groups: o.groups, metrics, closing: closing.signal });
+    ws = new WsGateway(broker, o.groups, logger.child({ component: 'ws' }), o.ws);
     ws.attach(app.server);
     metrics.setWsSource(() => ws!.metricsSnapshot());
     // Fastify's own startup line is the one `listening` line of this listener.

@@ -267,7 +267,7 @@ export class KafkaConnection {
       this.refuse(`malformed request: ${toCopylessError(e).message}`, header);
       return null;
     }
-    const ctx = { broker: this.broker, conn: this.state, header, logger: this.logger, advertised: this.registry.advertised };
+    const ctx = { broker: this.broker, groups: this.registry.groups, conn: this.state, header, logger: this.logger, advertised: this.registry.advertised };
     const started = performance.now();
     const api = API_NAMES.get(header.apiKey) ?? String(header.apiKey);
     const handled = handler(ctx, body).then(

@@ -1,4 +1,4 @@
-// What a Kafka API handler sees: the broker core, the connection's own state
+// What a Kafka API handler sees: the broker core, the group coordinator, the connection's own state
 // (its fetch mode, its abort signal) and the request header. Handlers return a
 // response body (or nothing for acks=0 produce); the connection encodes and
 // writes it, in request order.
@@ -8,6 +8,7 @@ import type { RequestHeader } from '../../src/protocol/index.ts';
 import type { FetchMode } from '../../src/fetch/fetch-mode.ts';
 import { ErrorCode, toCopylessError } from '../../src/errors.ts';
 import type { Broker, ServedRecords } from '../broker.ts';
+import type { GroupCoordinator } from '../groups/coordinator.ts';
 import type { SaslSession } from './sasl.ts';
 
 export interface ConnectionState {
@@ -27,6 +28,8 @@ export interface ConnectionState {
 
 export interface RequestContext {
   readonly broker: Broker;
+  /** The group coordinator; null when the broker runs without one. */
+  readonly groups: GroupCoordinator | null;
   readonly conn: ConnectionState;
   readonly header: RequestHeader;
   readonly logger: Logger;

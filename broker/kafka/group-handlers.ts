@@ -18,7 +18,7 @@ const KeyType = { group: 0, transaction: 1 } as const;
 const AUTHORIZED_OPERATIONS_UNKNOWN = -2147483648;
 
 function coordinator(ctx: RequestContext): GroupCoordinator {
-  const groups = ctx.broker.groups;
+  const groups = ctx.groups;
   if (!groups || ctx.broker.closing) throw new CopylessError('COORDINATOR_NOT_AVAILABLE', 'the group coordinator is not running');
   return groups;
 }

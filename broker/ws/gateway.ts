@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CopylessError, errorInfo, errorInfoByName } from '../../src/errors.ts';
 import type { Broker } from '../broker.ts';
+import type { GroupCoordinator } from '../groups/coordinator.ts';
 import { tokenMatches } from '../http/app.ts';
 import { RecordProducer } from '../http/produce.ts';
 import type { WsMetricsSource } from '../metrics.ts';
@@ -34,6 +35,7 @@ export class WsGateway implements SessionHost {
 
   constructor(
     readonly broker: Broker,
+    readonly groups: GroupCoordinator | null,
     readonly logger: Logger,
     limits: Partial<WsLimits> = {},
   ) {

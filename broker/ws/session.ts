@@ -19,6 +19,7 @@ import { CopylessError, errorInfoByName, toCopylessError } from '../../src/error
 import { CONNECTION_INFLIGHT_MAX } from '../../src/limits.ts';
 import { isModelledMode, type FetchMode } from '../../src/fetch/fetch-mode.ts';
 import type { Broker } from '../broker.ts';
+import type { GroupCoordinator } from '../groups/coordinator.ts';
 import { resolveOffset } from '../http/fetch.ts';
 import type { RecordProducer } from '../http/produce.ts';
 import { OP_NAMES, opIdOf, parseOp, type ClientOp, type OpId, type SubscribeOp } from './ops.ts';
@@ -34,6 +35,8 @@ const CLOSE_REASON_BYTES_MAX = 123;
 
 export interface SessionHost {
   readonly broker: Broker;
+  /** The group coordinator a subscription's `group` reads committed offsets from; null when the broker runs without one. */
+  readonly groups: GroupCoordinator | null;
   readonly logger: Logger;
   readonly producer: RecordProducer;
   readonly limits: WsLimits;
@@ -317,7 +320,7 @@ export class WsSession implements SubscriptionSink {
 
   /** The group's committed offsets for the topic; a group with no commits (or unknown) starts from `offset`. */
   private committedOffsets(group: string, topic: string): Map<number, number> {
-    const groups = this.host.broker.groups;
+    const groups = this.host.groups;
     if (!groups) throw new CopylessError('COORDINATOR_NOT_AVAILABLE', 'this broker has no group coordinator running', { field: 'group' });
     try {
       const d = groups.describeGroup(group);

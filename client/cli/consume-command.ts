@@ -12,7 +12,9 @@
 
 import { CopylessError, isCopylessError } from '../../src/errors.ts';
 import { cliClient } from './client.ts';
-import type { AssignmentSpec, Batch, Consumer, OffsetSpec } from '../consumer.ts';
+import type { Batch } from '../batch-channel.ts';
+import type { Consumer } from '../consumer.ts';
+import type { AssignmentSpec, OffsetSpec } from '../consumer-positions.ts';
 import type { ConsumedMessage } from '../fetcher.ts';
 import { summaryLine, throughput } from './format.ts';
 import { type CliIo, OutputBuffer } from './io.ts';

@@ -17,7 +17,7 @@ let tb: TestBroker;
 
 beforeAll(async () => {
   tb = await startTestBroker({ pageCacheMb: 32 });
-  tb.broker.groups!.settings.sessionTimeoutMsMin = 500;
+  tb.groups.settings.sessionTimeoutMsMin = 500;
   const client = new Copyless({ brokers: [tb.address] });
   const admin = client.admin();
   await admin.connect();

@@ -35,7 +35,7 @@ const timings: Record<string, number> = {};
 
 beforeAll(async () => {
   tb = await startTestBroker({ pageCacheMb: 32 });
-  tb.broker.groups!.settings.sessionTimeoutMsMin = 500;
+  tb.groups.settings.sessionTimeoutMsMin = 500;
   client = new Copyless({ brokers: [tb.address], clientId: 'group-sdk-test', retry: { retries: 3, initialRetryTimeMs: 50 } });
 });
 
@@ -152,17 +152,17 @@ describe('an SDK consumer group', () => {
 
   it('a restarted group resumes from its committed offsets and ends with zero lag', async () => {
     await stopMember(a);
-    expect(tb.broker.groups!.describeGroup(GROUP)).toMatchObject({ state: 'Empty', totalLag: 0 });
+    expect(tb.groups.describeGroup(GROUP)).toMatchObject({ state: 'Empty', totalLag: 0 });
     await produce(TOPIC, COUNT + 4_000, COUNT + 6_000);
-    expect(tb.broker.groups!.describeGroup(GROUP).totalLag).toBe(2_000);
+    expect(tb.groups.describeGroup(GROUP).totalLag).toBe(2_000);
     const c = await startMember('c', GROUP, TOPIC);
     const d = await startMember('d', GROUP, TOPIC);
     await waitFor('the 2,000 produced while the group was down', () => c.values.length + d.values.length >= 2_000);
-    await waitFor('zero lag', () => tb.broker.groups!.describeGroup(GROUP).totalLag === 0);
+    await waitFor('zero lag', () => tb.groups.describeGroup(GROUP).totalLag === 0);
     await settle();
     expect(sorted([...c.values, ...d.values])).toEqual(range(COUNT + 4_000, COUNT + 6_000));
     await Promise.all([stopMember(c), stopMember(d)]);
-    expect(tb.broker.groups!.listGroups().find((g) => g.groupId === GROUP)).toMatchObject({ state: 'Empty', members: 0 });
+    expect(tb.groups.listGroups().find((g) => g.groupId === GROUP)).toMatchObject({ state: 'Empty', members: 0 });
   });
 });
 
@@ -250,7 +250,7 @@ describe('heartbeats', () => {
     await produce(TOPIC, 0, 1);
     await waitFor('h to read the message', () => m.values.length === 1);
     expect(m.joins).toHaveLength(1);
-    expect(tb.broker.groups!.describeGroup(GROUP)).toMatchObject({ state: 'Stable', members: 1, generationId: m.joins[0].generationId });
+    expect(tb.groups.describeGroup(GROUP)).toMatchObject({ state: 'Stable', members: 1, generationId: m.joins[0].generationId });
     await stopMember(m);
   });
 
@@ -270,10 +270,10 @@ describe('heartbeats', () => {
       },
     });
     await waitFor('the slow handler to finish', () => handled);
-    expect(tb.broker.groups!.describeGroup(GROUP)).toMatchObject({ state: 'Stable', members: 1, generationId: 1 });
+    expect(tb.groups.describeGroup(GROUP)).toMatchObject({ state: 'Stable', members: 1, generationId: 1 });
     await slow.disconnect();
     await done;
-    expect(tb.broker.groups!.describeGroup(GROUP).partitions.filter((p) => p.committedOffset === 1)).toHaveLength(1);
+    expect(tb.groups.describeGroup(GROUP).partitions.filter((p) => p.committedOffset === 1)).toHaveLength(1);
   });
 });
 
@@ -313,11 +313,11 @@ describe('commits and callbacks', () => {
     await produce(TOPIC, 0, 1_000);
     const m = await startMember('m', GROUP, TOPIC, { autoCommit: false });
     await waitFor('1,000 messages', () => m.values.length >= 1_000);
-    expect(() => tb.broker.groups!.describeGroup(GROUP)).not.toThrow(); // the group has a member
-    expect(tb.broker.groups!.describeGroup(GROUP).partitions.every((p) => p.committedOffset === -1)).toBe(true);
+    expect(() => tb.groups.describeGroup(GROUP)).not.toThrow(); // the group has a member
+    expect(tb.groups.describeGroup(GROUP).partitions.every((p) => p.committedOffset === -1)).toBe(true);
     await m.consumer.commitOffsets([{ topic: TOPIC, partition: 0, offset: 1 }]);
     await stopMember(m);
-    const committed = tb.broker.groups!.describeGroup(GROUP).partitions.map((p) => [p.partition, p.committedOffset]);
+    const committed = tb.groups.describeGroup(GROUP).partitions.map((p) => [p.partition, p.committedOffset]);
     expect(committed).toEqual([[0, 1]]);
 
     const again = await startMember('again', GROUP, TOPIC, { autoCommit: false });

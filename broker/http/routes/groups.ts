@@ -5,7 +5,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CopylessError } from '../../../src/errors.ts';
 import { validateTopicName } from '../../../src/topic-name.ts';
-import type { Broker } from '../../broker.ts';
 import type { GroupCoordinator } from '../../groups/coordinator.ts';
 import type { HttpContext } from '../context.ts';
 import { errorResponses, topicParam } from '../schemas.ts';
@@ -89,9 +88,9 @@ interface ResetBody {
 }
 
 /** The coordinator, or COORDINATOR_NOT_AVAILABLE while the broker runs without one. */
-export function coordinatorOf(broker: Broker): GroupCoordinator {
-  if (!broker.groups) throw new CopylessError('COORDINATOR_NOT_AVAILABLE', 'this broker has no group coordinator running');
-  return broker.groups;
+export function coordinatorOf(groups: GroupCoordinator | null): GroupCoordinator {
+  if (!groups) throw new CopylessError('COORDINATOR_NOT_AVAILABLE', 'this broker has no group coordinator running');
+  return groups;
 }
 
 export function groupRoutes(app: FastifyInstance, ctx: HttpContext): void {
@@ -111,7 +110,7 @@ export function groupRoutes(app: FastifyInstance, ctx: HttpContext): void {
         },
       },
     },
-    async () => ({ groups: coordinatorOf(ctx.broker).listGroups() }),
+    async () => ({ groups: coordinatorOf(ctx.groups).listGroups() }),
   );
 
   app.get<{ Params: { group: string } }>(
@@ -124,7 +123,7 @@ export function groupRoutes(app: FastifyInstance, ctx: HttpContext): void {
         response: { 200: groupDescriptionSchema, ...errorResponses },
       },
     },
-    async (request) => coordinatorOf(ctx.broker).describeGroup(request.params.group),
+    async (request) => coordinatorOf(ctx.groups).describeGroup(request.params.group),
   );
 
   app.post<{ Params: { group: string }; Body: ResetBody }>(
@@ -157,7 +156,7 @@ export function groupRoutes(app: FastifyInstance, ctx: HttpContext): void {
       if (b.to === 'offset' && b.offset === undefined) {
         throw new CopylessError('INVALID_REQUEST', 'offset is required when to is "offset"', { field: 'offset' });
       }
-      const partitions = await coordinatorOf(ctx.broker).resetOffsets(request.params.group, {
+      const partitions = await coordinatorOf(ctx.groups).resetOffsets(request.params.group, {
         topic: b.topic,
         partitions: b.partitions,
         to: b.to,

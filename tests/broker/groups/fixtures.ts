@@ -1,6 +1,7 @@
-// Shared pieces of the group tests: a hand-driven clock, a broker stand-in
+// Shared pieces of the group tests: a hand-driven clock, a topic catalog
 // whose partition logs are real files of real record batches (so lag reads
-// real batch headers), and encoders of Kafka's consumer protocol bytes.
+// real batch headers), encoders of Kafka's consumer protocol bytes, and the
+// error name a failed call ends with.
 
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -9,9 +10,9 @@ import path from 'node:path';
 import pino from 'pino';
 import { CopylessError } from '../../../src/errors.ts';
 import { encodeRecordBatch } from '../../../src/record/record-batch.ts';
-import type { Broker } from '../../../broker/broker.ts';
 import { MetaStore } from '../../../broker/meta-store.ts';
-import { GroupCoordinator } from '../../../broker/groups/coordinator.ts';
+import { GroupCoordinator, type CommitInput, type JoinGroupInput } from '../../../broker/groups/coordinator.ts';
+import type { TopicCatalog } from '../../../broker/groups/topic-catalog.ts';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -77,8 +78,8 @@ export class FakeLog {
   }
 }
 
-/** The part of Broker the coordinator uses: topics, partition logs, and the topics-changed event. */
-export class FakeBroker extends EventEmitter {
+/** The coordinator's view of the broker's topics: partition logs, and the topics-changed event. */
+export class FakeCatalog extends EventEmitter implements TopicCatalog {
   readonly topics = new Map<string, FakeLog[]>();
 
   constructor(readonly dir: string) {
@@ -116,17 +117,17 @@ export class FakeBroker extends EventEmitter {
   }
 }
 
-/** A coordinator over a FakeBroker and a real lmdb meta store in a temp dir, on a fake clock. */
+/** A coordinator over a FakeCatalog and a real lmdb meta store in a temp dir, on a fake clock. */
 export class Harness {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copyless-groups-'));
   readonly clock = new FakeClock();
-  readonly broker = new FakeBroker(this.dir);
+  readonly catalog = new FakeCatalog(this.dir);
   meta = new MetaStore(this.dir);
   coordinator = this.open();
 
   open(): GroupCoordinator {
     return new GroupCoordinator({
-      broker: this.broker as unknown as Broker,
+      catalog: this.catalog,
       meta: this.meta,
       logger: silentLogger,
       now: this.clock.now,
@@ -151,8 +152,64 @@ export class Harness {
   async destroy(): Promise<void> {
     await this.coordinator.close();
     await this.meta.close();
-    this.broker.close();
+    this.catalog.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A JoinGroup of group 'g' for topic 't' (session and rebalance timeouts 1 s); `o` overrides any field. */
+export const join = (o: Partial<JoinGroupInput> = {}): JoinGroupInput => ({
+  groupId: 'g',
+  memberId: '',
+  groupInstanceId: null,
+  clientId: 'c',
+  clientHost: '/127.0.0.1',
+  sessionTimeoutMs: 1_000,
+  rebalanceTimeoutMs: 1_000,
+  protocolType: 'consumer',
+  protocols: [{ name: 'range', metadata: encodeSubscription(['t']) }],
+  requireKnownMemberId: false,
+  ...o,
+});
+
+/** An OffsetCommit of group 'g' from outside the group (generation -1): `offsets` is topic -> partition -> offset. */
+export function commitInput(o: Partial<CommitInput> & { offsets: Record<string, Record<number, number>> }): CommitInput {
+  return {
+    groupId: 'g',
+    generationId: -1,
+    memberId: '',
+    topics: Object.entries(o.offsets).map(([name, parts]) => ({
+      name,
+      partitions: Object.entries(parts).map(([p, offset]) => ({ partitionIndex: Number(p), committedOffset: offset, committedMetadata: null })),
+    })),
+    ...o,
+  };
+}
+
+/** One member of group 'g', Stable in its first generation, assigned partitions 0 and 1 of 't'. */
+export async function stableMember(h: Harness): Promise<{ memberId: string; generationId: number }> {
+  const j = await h.coordinator.joinGroup(join());
+  await h.coordinator.syncGroup({ groupId: 'g', generationId: j.generationId, memberId: j.memberId, assignments: [{ memberId: j.memberId, assignment: encodeAssignment({ t: [0, 1] }) }] });
+  return { memberId: j.memberId, generationId: j.generationId };
+}
+
+/** The errorName `fn` throws, or null when it returns. */
+export function errorNameOf(fn: () => unknown): string | null {
+  try {
+    fn();
+    return null;
+  } catch (e) {
+    return (e as { errorName?: string }).errorName ?? String(e);
+  }
+}
+
+/** The errorName a promise rejects with, or null when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<string | null> {
+  try {
+    await p;
+    return null;
+  } catch (e) {
+    return (e as { errorName?: string }).errorName ?? String(e);
   }
 }
 

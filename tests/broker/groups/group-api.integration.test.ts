@@ -13,7 +13,7 @@ let client: RawClient;
 
 beforeEach(async () => {
   broker = await startTestBroker();
-  broker.broker.groups!.settings.sessionTimeoutMsMin = 100;
+  broker.groups.settings.sessionTimeoutMsMin = 100;
   await broker.broker.createTopic('t', { partitions: 2 });
   client = await RawClient.connect(broker.port);
 });

@@ -145,19 +145,19 @@ describe('a kafkajs consumer group', () => {
   it('a restarted group resumes from its committed offsets and ends with zero lag', async () => {
     await stopMember(a);
     await produce(TOPIC, COUNT + 4_000, COUNT + 6_000);
-    expect(tb.broker.groups!.describeGroup(GROUP).totalLag).toBe(2_000);
+    expect(tb.groups.describeGroup(GROUP).totalLag).toBe(2_000);
     const c = await startMember('c', GROUP, TOPIC);
     const d = await startMember('d', GROUP, TOPIC);
     await waitFor('the 2,000 produced while the group was down', () => c.values.length + d.values.length >= 2_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(sorted([...c.values, ...d.values])).toEqual(range(COUNT + 4_000, COUNT + 6_000));
-    await waitFor('zero lag', () => tb.broker.groups!.describeGroup(GROUP).totalLag === 0);
-    const described = tb.broker.groups!.describeGroup(GROUP);
+    await waitFor('zero lag', () => tb.groups.describeGroup(GROUP).totalLag === 0);
+    const described = tb.groups.describeGroup(GROUP);
     expect(described.state).toBe('Stable');
     expect(described.memberList).toHaveLength(2);
     expect(described.partitions.every((p) => p.memberId !== null && p.committedOffset === p.logEndOffset)).toBe(true);
     await Promise.all([stopMember(c), stopMember(d)]);
-    expect(tb.broker.groups!.listGroups().find((g) => g.groupId === GROUP)).toMatchObject({ state: 'Empty', members: 0 });
+    expect(tb.groups.listGroups().find((g) => g.groupId === GROUP)).toMatchObject({ state: 'Empty', members: 0 });
   });
 });
 
@@ -187,7 +187,7 @@ describe('session timeout', () => {
   }
 
   it('a member that stops heartbeating is removed and its partitions are reassigned', async () => {
-    tb.broker.groups!.settings.sessionTimeoutMsMin = 1_000;
+    tb.groups.settings.sessionTimeoutMsMin = 1_000;
     await createTopic(TOPIC);
     const k = await startMember('k', GROUP, TOPIC);
     await waitFor('k to own every partition', () => k.assignment.length === PARTITIONS);
@@ -195,14 +195,14 @@ describe('session timeout', () => {
     try {
       const silentId = await joinAndGoSilent(raw);
       await waitFor('k to give up half the partitions', () => k.assignment.length === PARTITIONS / 2);
-      const silentPartitions = tb.broker.groups!.describeGroup(GROUP).memberList.find((m) => m.memberId === silentId)!.assignment[0].partitions;
+      const silentPartitions = tb.groups.describeGroup(GROUP).memberList.find((m) => m.memberId === silentId)!.assignment[0].partitions;
       expect(silentPartitions).toHaveLength(PARTITIONS / 2);
       await produce(TOPIC, 0, 400);
       await waitFor('k to own every partition after the silent member timed out', () => k.assignment.length === PARTITIONS);
       await waitFor('all 400 messages, including those on the silent member\u2019s partitions', () => k.values.length >= 400);
       expect(sorted(k.values)).toEqual(range(0, 400));
       expect([...k.partitionsSeen].filter((p) => silentPartitions.includes(p))).toHaveLength(PARTITIONS / 2);
-      const members = tb.broker.groups!.describeGroup(GROUP).memberList.map((m) => m.memberId);
+      const members = tb.groups.describeGroup(GROUP).memberList.map((m) => m.memberId);
       expect(members).toHaveLength(1);
       expect(members).not.toContain(silentId);
     } finally {

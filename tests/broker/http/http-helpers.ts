@@ -23,11 +23,11 @@ export interface OwnedHttpBroker {
   destroy(): Promise<void>;
 }
 
-/** A test broker without its own HTTP server, plus one started here (port 0) with the given options. */
-export async function startOwnedHttp(cfg: Partial<Record<OptionName, unknown>> = {}, o: HttpOptions = {}): Promise<OwnedHttpBroker> {
+/** A test broker without its own HTTP server, plus one started here (port 0) with the given options (by default over the broker's group coordinator). */
+export async function startOwnedHttp(cfg: Partial<Record<OptionName, unknown>> = {}, o: Partial<HttpOptions> = {}): Promise<OwnedHttpBroker> {
   const tb = await startTestBroker({ ...cfg, httpPort: -1 });
   tb.broker.config.httpPort = 0;
-  const server = (await startHttp(tb.broker, tb.logger, { defaultMetrics: false, ...o }))!;
+  const server = (await startHttp(tb.broker, tb.logger, { groups: tb.groups, defaultMetrics: false, ...o }))!;
   return {
     tb,
     http: server,
@@ -49,8 +49,8 @@ export interface InjectBroker {
 /** A test broker and a fastify app over it for inject (no HTTP socket). */
 export async function startInjectBroker(cfg: Partial<Record<OptionName, unknown>> = {}): Promise<InjectBroker> {
   const tb = await startTestBroker({ ...cfg, httpPort: -1 });
-  const metrics = installMetrics(tb.broker, { defaultMetrics: false });
-  const app = await buildHttpApp(tb.broker, tb.logger, { metrics });
+  const metrics = installMetrics(tb.broker, { groups: tb.groups, defaultMetrics: false });
+  const app = await buildHttpApp(tb.broker, tb.logger, { groups: tb.groups, metrics });
   return {
     tb,
     app,

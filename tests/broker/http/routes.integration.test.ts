@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../src/record/index.ts';
 import { FETCH_BYTES_MAX, FETCH_WAIT_MS_MAX, PARTITIONS_MAX } from '../../../src/limits.ts';
+import { buildHttpApp } from '../../../broker/http/app.ts';
 import { partitionForKey } from '../../../src/record/partitioner.ts';
 import { expectError, startInjectBroker, type InjectBroker } from './http-helpers.ts';
 
@@ -278,13 +279,13 @@ describe('groups', () => {
   });
 
   it('answers COORDINATOR_NOT_AVAILABLE without a coordinator', async () => {
-    const groups = b.tb.broker.groups;
-    b.tb.broker.groups = null;
+    const bare = await buildHttpApp(b.tb.broker, b.tb.logger, { groups: null });
     try {
-      expectError(await b.app.inject('/groups'), 503, 'COORDINATOR_NOT_AVAILABLE');
-      expectError(await b.app.inject('/groups/g1'), 503, 'COORDINATOR_NOT_AVAILABLE');
+      expectError(await bare.inject('/groups'), 503, 'COORDINATOR_NOT_AVAILABLE');
+      expectError(await bare.inject('/groups/g1'), 503, 'COORDINATOR_NOT_AVAILABLE');
+      expectError(await bare.inject({ method: 'POST', url: '/groups/g1/reset-offsets', payload: { topic: 'g-t', to: 'earliest' } }), 503, 'COORDINATOR_NOT_AVAILABLE');
     } finally {
-      b.tb.broker.groups = groups;
+      await bare.close();
     }
   });
 });

@@ -42,7 +42,7 @@ describe.skipIf(!kcatFound)(`kcat (librdkafka)${kcatSkipReason}`, () => {
     const g = await kcat(['-G', 'kcat-group', 'kc', '-o', 'beginning', '-e', '-q']);
     expect(g.status, g.stderr).toBe(0);
     expect(g.stdout.trim().split('\n')).toHaveLength(1000);
-    const described = broker.broker.groups!.describeGroup('kcat-group');
+    const described = broker.groups.describeGroup('kcat-group');
     expect(described.partitions.find((p) => p.topic === 'kc' && p.partition === 0)?.committedOffset).toBe(1000);
   });
 });

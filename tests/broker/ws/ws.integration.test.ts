@@ -138,15 +138,22 @@ describe('groups', () => {
     ]);
     ws.send({ op: 'subscribe', topic: 'ws-grp', group: 'unknown-group', partition: 0, offset: 'latest' });
     expect(await ws.nextWhere((m) => m.op === 'subscribed')).toMatchObject({ group: 'unknown-group', partitions: [{ partition: 0, offset: 3 }] });
-    const groups = b.tb.broker.groups;
-    b.tb.broker.groups = null;
+    ws.close();
+  });
+
+  it('answers a group subscription with COORDINATOR_NOT_AVAILABLE where the server has no coordinator', async () => {
+    const bare = await startOwnedHttp({}, { groups: null });
     try {
+      await bare.http.app.inject({ method: 'POST', url: '/topics', payload: { name: 'ws-grp', partitions: 1 } });
+      const ws = await WsClient.open(bare.http.port);
       ws.send({ op: 'subscribe', id: 'g', topic: 'ws-grp', group: 'wsg' });
       expect(await ws.nextWhere((m) => m.op === 'error')).toMatchObject({ id: 'g', name: 'COORDINATOR_NOT_AVAILABLE' });
+      ws.send({ op: 'subscribe', id: 'p', topic: 'ws-grp', offset: 'earliest' });
+      expect(await ws.nextWhere((m) => m.op === 'subscribed')).toMatchObject({ id: 'p', partitions: [{ partition: 0, offset: 0 }] });
+      ws.close();
     } finally {
-      b.tb.broker.groups = groups;
+      await bare.destroy();
     }
-    ws.close();
   });
 });
 

@@ -1,4 +1,4 @@
-// Proves an eachMessage consumer decodes lazily, one record batch at a time as its handler reaches it: the records of the batches before a corrupt one are delivered (once) before the corruption is reported, where decoding the whole fetch first would deliver nothing; and a handler that returns no promise runs back to back with the next, without a microtask turn per message.
+// Proves, against a real broker, that an eachMessage consumer decodes lazily, one record batch at a time as its handler reaches it: the records of the batches before a corrupt one are delivered (once) before the corruption is reported, where decoding the whole fetch first would deliver nothing; and a handler that returns no promise runs back to back with the next, without a microtask turn per message.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,66 +1,23 @@
-// Proves committed offsets and lag: who may commit (current generation, or anyone while the group has no members), per-partition
+// Proves committed offsets: who may commit (current generation, or anyone while the group has no members), per-partition
 // errors for unknown topics and partitions, OffsetFetch's -1 for partitions without a commit, durability across a restart of the
-// lmdb store, reset-offsets, and lag in messages, bytes and age read from real record batches.
+// lmdb store, forgetting a deleted topic's offsets, and reset-offsets.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CommitInput, JoinGroupInput } from '../../../broker/groups/coordinator.ts';
-import { encodeAssignment, encodeSubscription, Harness } from './fixtures.ts';
+import { commitInput as commit, Harness, join, rejection, stableMember } from './fixtures.ts';
 
 let h: Harness;
 beforeEach(() => {
   h = new Harness();
-  h.broker.createTopic('t', 2);
-  h.broker.createTopic('u', 1);
+  h.catalog.createTopic('t', 2);
+  h.catalog.createTopic('u', 1);
 });
 afterEach(async () => {
   await h.destroy();
 });
 
-const join = (o: Partial<JoinGroupInput> = {}): JoinGroupInput => ({
-  groupId: 'g',
-  memberId: '',
-  groupInstanceId: null,
-  clientId: 'c',
-  clientHost: '/127.0.0.1',
-  sessionTimeoutMs: 1_000,
-  rebalanceTimeoutMs: 1_000,
-  protocolType: 'consumer',
-  protocols: [{ name: 'range', metadata: encodeSubscription(['t']) }],
-  requireKnownMemberId: false,
-  ...o,
-});
-
-function commit(o: Partial<CommitInput> & { offsets: Record<string, Record<number, number>> }): CommitInput {
-  return {
-    groupId: 'g',
-    generationId: -1,
-    memberId: '',
-    topics: Object.entries(o.offsets).map(([name, parts]) => ({
-      name,
-      partitions: Object.entries(parts).map(([p, offset]) => ({ partitionIndex: Number(p), committedOffset: offset, committedMetadata: null })),
-    })),
-    ...o,
-  };
-}
-
-async function stableMember(): Promise<{ memberId: string; generationId: number }> {
-  const j = await h.coordinator.joinGroup(join());
-  await h.coordinator.syncGroup({ groupId: 'g', generationId: j.generationId, memberId: j.memberId, assignments: [{ memberId: j.memberId, assignment: encodeAssignment({ t: [0, 1] }) }] });
-  return { memberId: j.memberId, generationId: j.generationId };
-}
-
-async function rejection(p: Promise<unknown>): Promise<string | null> {
-  try {
-    await p;
-    return null;
-  } catch (e) {
-    return (e as { errorName?: string }).errorName ?? String(e);
-  }
-}
-
 describe('OffsetCommit and OffsetFetch', () => {
   it('stores what a member of the current generation commits, with metadata and the commit time', async () => {
-    const { memberId, generationId } = await stableMember();
+    const { memberId, generationId } = await stableMember(h);
     const result = await h.coordinator.commitOffsets({
       groupId: 'g',
       generationId,
@@ -106,13 +63,13 @@ describe('OffsetCommit and OffsetFetch', () => {
 
   it('an admin commit (generation -1) is allowed only while the group has no members', async () => {
     await h.coordinator.commitOffsets(commit({ offsets: { t: { 0: 3 } } }));
-    await stableMember();
+    await stableMember(h);
     expect(await rejection(h.coordinator.commitOffsets(commit({ offsets: { t: { 0: 4 } } })))).toBe('UNKNOWN_MEMBER_ID');
     expect(h.coordinator.fetchOffsets('g', [{ name: 't', partitionIndexes: [0] }])[0].partitions[0].committedOffset).toBe(3);
   });
 
   it('stale generations, strangers and commits while a rebalance completes are refused', async () => {
-    const { memberId, generationId } = await stableMember();
+    const { memberId, generationId } = await stableMember(h);
     const c = h.coordinator;
     expect(await rejection(c.commitOffsets(commit({ generationId: generationId - 1, memberId, offsets: { t: { 0: 1 } } })))).toBe('ILLEGAL_GENERATION');
     expect(await rejection(c.commitOffsets(commit({ generationId, memberId: 'stranger', offsets: { t: { 0: 1 } } })))).toBe('UNKNOWN_MEMBER_ID');
@@ -141,7 +98,7 @@ describe('OffsetCommit and OffsetFetch', () => {
 
   it('offsets of a deleted topic are forgotten, so a re-created topic starts without them', async () => {
     await h.coordinator.commitOffsets(commit({ offsets: { t: { 0: 1 }, u: { 0: 2 } } }));
-    h.broker.deleteTopic('u');
+    h.catalog.deleteTopic('u');
     await new Promise((r) => setTimeout(r, 50));
     expect(h.coordinator.fetchOffsets('g', null).map((t) => t.name)).toEqual(['t']);
     await h.restart();
@@ -149,40 +106,9 @@ describe('OffsetCommit and OffsetFetch', () => {
   });
 });
 
-describe('lag and reset', () => {
-  it('reports lag in messages, bytes and age from the committed offset to the log end', async () => {
-    const [p0, p1] = h.broker.topics.get('t')!;
-    const t0 = h.clock.ms;
-    p0.append(10, t0 - 5_000); // offsets 0-9
-    p0.append(5, t0 - 2_000); // offsets 10-14
-    p1.append(3, t0 - 1_000);
-    await h.coordinator.commitOffsets(commit({ offsets: { t: { 0: 10, 1: 3 } } }));
-    const d = h.coordinator.describeGroup('g');
-    const [r0, r1] = d.partitions;
-    expect(r0).toMatchObject({ topic: 't', partition: 0, committedOffset: 10, logStartOffset: 0, logEndOffset: 15, lagMessages: 5, oldestUnconsumedAgeMs: 2_000 });
-    expect(r0.lagBytes).toBe(p0.segments()[0].sizeBytes - p0.read(10, 1)!.position);
-    expect(r1).toMatchObject({ committedOffset: 3, logEndOffset: 3, lagMessages: 0, lagBytes: 0, oldestUnconsumedAgeMs: null });
-    expect(d.totalLag).toBe(5);
-  });
-
-  it('a partition that is assigned but never committed lags from the log start; retention moves that start', async () => {
-    const [p0] = h.broker.topics.get('t')!;
-    p0.append(4, h.clock.ms - 100);
-    p0.append(4, h.clock.ms - 50);
-    const { memberId } = await stableMember();
-    let row = h.coordinator.describeGroup('g').partitions[0];
-    expect(row).toMatchObject({ partition: 0, committedOffset: -1, lagMessages: 8, lagBytes: p0.segments()[0].sizeBytes, oldestUnconsumedAgeMs: 100, memberId, metadata: null, commitTimestamp: null });
-    p0.logStartOffset = 4;
-    row = h.coordinator.describeGroup('g').partitions[0];
-    expect(row).toMatchObject({ lagMessages: 4, oldestUnconsumedAgeMs: 50 });
-  });
-
-  it('describe of a group with neither members nor commits is GROUP_ID_NOT_FOUND', () => {
-    expect(() => h.coordinator.describeGroup('ghost')).toThrow(expect.objectContaining({ errorName: 'GROUP_ID_NOT_FOUND' }));
-  });
-
+describe('reset-offsets', () => {
   it('resets to earliest, latest or a clamped offset, but not while members are active', async () => {
-    const [p0, p1] = h.broker.topics.get('t')!;
+    const [p0, p1] = h.catalog.topics.get('t')!;
     p0.append(10, h.clock.ms);
     p1.append(20, h.clock.ms);
     p1.logStartOffset = 5;
@@ -201,7 +127,7 @@ describe('lag and reset', () => {
     expect(await rejection(c.resetOffsets('g', { topic: 't', to: 'latest', partitions: [7] }))).toBe('UNKNOWN_TOPIC_OR_PARTITION');
     expect(await rejection(c.resetOffsets('g', { topic: 't', to: 'offset', offset: -3 }))).toBe('INVALID_REQUEST');
     expect(await rejection(c.resetOffsets('g', { topic: 't', to: 'sideways' as never }))).toBe('INVALID_REQUEST');
-    await stableMember();
+    await stableMember(h);
     expect(await rejection(c.resetOffsets('g', { topic: 't', to: 'earliest' }))).toBe('NON_EMPTY_GROUP');
   });
 });
